@@ -1,0 +1,420 @@
+//! Reads: one action's whole file, filtered lists, full-text search, the rows behind the
+//! success measures.
+//!
+//! Every list the app shows is one of [`Store::list_actions`]'s queries, so the benchmark that
+//! times them times what users wait for.
+
+use crate::{Record, Result, Store, StoreError};
+use chrono::NaiveDate;
+use mandate_domain::metrics::MetricsRow;
+use mandate_domain::*;
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqliteConnection};
+
+/// How many of the newest full-text matches are ranked by relevance. Ranking every match of a
+/// common word in 100k actions costs ~50 ms; ranking a bounded candidate set keeps search fast,
+/// at the price that an old, highly relevant match can lose to newer ones.
+pub const RANKED_CANDIDATES: u32 = 1000;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Soonest suspense first; actions without one last.
+    #[default]
+    Suspense,
+    /// Newest first.
+    Newest,
+    /// Best text match first (needs a text query).
+    Relevance,
+}
+
+/// Filters for the actions list. Empty means everything.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ActionFilter {
+    #[serde(default)]
+    pub statuses: Vec<Status>,
+    #[serde(default)]
+    pub kinds: Vec<ActionKind>,
+    #[serde(default)]
+    pub priorities: Vec<Priority>,
+    /// Office code: actions where this office has any assignment.
+    #[serde(default)]
+    pub office: Option<String>,
+    #[serde(default)]
+    pub overdue: bool,
+    #[serde(default)]
+    pub at_risk: bool,
+    #[serde(default)]
+    pub unassigned: bool,
+    /// Words to find in titles, requirements, status updates and cited authorities.
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub sort: Option<Sort>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub offset: u32,
+}
+
+/// One row of the actions list — the stable JSON of `mandate action list --json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListItem {
+    pub id: Id,
+    pub number: String,
+    pub title: String,
+    pub kind: ActionKind,
+    pub status: Status,
+    pub priority: Priority,
+    pub suspense: Option<NaiveDate>,
+    pub percent_complete: u8,
+    pub marking: String,
+    pub overdue: bool,
+}
+
+/// Turn what a person typed into an FTS5 query: every word must appear, the last word may be a
+/// prefix. Quoting each word means FTS5 operators typed by accident (`-`, `OR`, `:`) are text.
+pub fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"", w.to_lowercase()))
+        .collect();
+    let n = words.len();
+    if n == 0 {
+        return None;
+    }
+    Some(words.into_iter().enumerate().map(|(i, w)| if i + 1 == n { format!("{w}*") } else { w }).collect::<Vec<_>>().join(" "))
+}
+
+const OPEN_WORKING: &str = "('issued','assigned','in_progress','blocked')";
+
+impl ActionFilter {
+    fn where_clause(&self, today: &str, args: &mut Vec<String>) -> String {
+        let mut w = vec!["1".to_string()];
+        let mut list = |vals: Vec<&str>, col: &str, w: &mut Vec<String>| {
+            if !vals.is_empty() {
+                let ph: Vec<String> = vals.iter().map(|v| {
+                    args.push(v.to_string());
+                    format!("?{}", args.len())
+                }).collect();
+                w.push(format!("a.{col} IN ({})", ph.join(",")));
+            }
+        };
+        list(self.statuses.iter().map(|s| s.as_str()).collect(), "status", &mut w);
+        list(self.kinds.iter().map(|s| s.as_str()).collect(), "kind", &mut w);
+        list(self.priorities.iter().map(|s| s.as_str()).collect(), "priority", &mut w);
+        if let Some(o) = &self.office {
+            args.push(o.trim().to_uppercase());
+            w.push(format!(
+                "a.id IN (SELECT s.action_id FROM assignments s WHERE s.office_id = (SELECT id FROM offices WHERE code = ?{}))",
+                args.len()
+            ));
+        }
+        if self.overdue {
+            args.push(today.to_string());
+            w.push(format!("a.status IN {OPEN_WORKING} AND a.due < ?{}", args.len()));
+        }
+        if self.at_risk {
+            args.push(today.to_string());
+            let t = args.len();
+            args.push((today.parse::<NaiveDate>().expect("today is a date") + chrono::Days::new(AT_RISK_WINDOW_DAYS as u64)).to_string());
+            w.push(format!(
+                "a.status IN {OPEN_WORKING} AND a.due >= ?{t} AND a.due <= ?{} AND a.percent < {AT_RISK_DONE_PERCENT}",
+                args.len()
+            ));
+        }
+        if self.unassigned {
+            w.push(format!("a.status IN {OPEN_WORKING} AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.action_id = a.id)"));
+        }
+        w.join(" AND ")
+    }
+}
+
+fn item_from_row(r: &sqlx::sqlite::SqliteRow, today: NaiveDate) -> Result<ListItem> {
+    let bad = |what: &str, v: String| StoreError::Invalid(format!("stored action has an unreadable {what}: {v}"));
+    let status: Status = r.get::<String, _>("status").parse().map_err(|e| bad("status", e))?;
+    let suspense: Option<NaiveDate> = r.get::<Option<String>, _>("suspense").and_then(|s| s.parse().ok());
+    Ok(ListItem {
+        id: r.get::<String, _>("id").parse().map_err(|e| bad("id", e))?,
+        number: r.get("number"),
+        title: r.get("title"),
+        kind: r.get::<String, _>("kind").parse().map_err(|e| bad("kind", e))?,
+        status,
+        priority: r.get::<String, _>("priority").parse().map_err(|e| bad("priority", e))?,
+        suspense,
+        percent_complete: r.get::<i64, _>("percent").clamp(0, 100) as u8,
+        marking: r.get("marking"),
+        overdue: status.is_open() && status != Status::Draft && suspense.is_some_and(|s| s < today),
+    })
+}
+
+pub(crate) async fn get<R: Record>(conn: &mut SqliteConnection, id: Id) -> Result<Option<R>> {
+    let row: Option<String> = sqlx::query_scalar(&format!("SELECT data FROM {} WHERE id = ?", R::TABLE))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|d| decode::<R>(&d)).transpose()
+}
+
+pub(crate) fn decode<R: Record>(data: &str) -> Result<R> {
+    serde_json::from_str(data).map_err(|e| StoreError::Invalid(format!("a stored {} record is unreadable: {e}", R::TABLE)))
+}
+
+pub(crate) async fn children<R: Record>(conn: &mut SqliteConnection, action_id: Id) -> Result<Vec<R>> {
+    let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT data FROM {} WHERE action_id = ? ORDER BY rowid", R::TABLE))
+        .bind(action_id.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(|d| decode::<R>(d)).collect()
+}
+
+pub(crate) async fn all<R: Record>(conn: &mut SqliteConnection) -> Result<Vec<R>> {
+    let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT data FROM {} ORDER BY rowid", R::TABLE)).fetch_all(&mut *conn).await?;
+    rows.iter().map(|d| decode::<R>(d)).collect()
+}
+
+async fn briefs(conn: &mut SqliteConnection, ids: &[Id]) -> Result<Vec<ActionBrief>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<String> = ids.iter().map(Id::to_string).collect();
+    let rows: Vec<String> = sqlx::query_scalar("SELECT data FROM actions WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY seq")
+        .bind(serde_json::to_string(&ids).expect("ids serialise"))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(|d| decode::<Action>(d).map(|a| ActionBrief::from(&a))).collect()
+}
+
+/// Load everything about one action.
+pub(crate) async fn load_file(conn: &mut SqliteConnection, id: Id) -> Result<ActionFile> {
+    let action: Action = get(&mut *conn, id).await?.ok_or_else(|| StoreError::NotFound(format!("no action with id {id}")))?;
+    let mut f = ActionFile::new(action);
+    f.citations = children(&mut *conn, id).await?;
+    for c in &f.citations {
+        if let Some(a) = get::<Authority>(&mut *conn, c.authority_id).await? {
+            f.authorities.push(a);
+        }
+    }
+    f.assignments = children(&mut *conn, id).await?;
+    f.extensions = children(&mut *conn, id).await?;
+    f.risks = children(&mut *conn, id).await?;
+    f.impacts = children(&mut *conn, id).await?;
+    f.updates = children(&mut *conn, id).await?;
+    f.issues = children(&mut *conn, id).await?;
+    f.relations = children(&mut *conn, id).await?;
+    let inv: Vec<String> = sqlx::query_scalar("SELECT data FROM relations WHERE target_id = ? ORDER BY rowid")
+        .bind(id.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    f.inverse_relations = inv.iter().map(|d| decode::<Relation>(d)).collect::<Result<_>>()?;
+    f.evaluation = children::<Evaluation>(&mut *conn, id).await?.into_iter().next();
+    f.documents = children(&mut *conn, id).await?;
+    f.transitions = children(&mut *conn, id).await?;
+    let child_ids: Vec<String> = sqlx::query_scalar("SELECT id FROM actions WHERE parent_id = ?").bind(id.to_string()).fetch_all(&mut *conn).await?;
+    let mut related: Vec<Id> = child_ids.iter().filter_map(|s| s.parse().ok()).collect();
+    related.extend(f.relations.iter().map(|r| r.target_id));
+    related.extend(f.inverse_relations.iter().map(|r| r.action_id));
+    related.extend(f.action.parent_id);
+    related.sort();
+    related.dedup();
+    f.related = briefs(&mut *conn, &related).await?;
+    Ok(f)
+}
+
+/// Normalise what people type for an action: `eo13526`, `EO 13526`, `Executive Order 13526`.
+fn normalise_number(key: &str) -> String {
+    let k = key.trim();
+    let upper = k.to_uppercase();
+    let digits = upper.trim_start_matches("EXECUTIVE ORDER").trim_start_matches("EO").trim_start_matches('.').trim();
+    if upper.starts_with("EO") || upper.starts_with("EXECUTIVE ORDER") {
+        if digits.chars().all(|c| c.is_ascii_digit()) && !digits.is_empty() {
+            return format!("EO {digits}");
+        }
+    }
+    k.to_string()
+}
+
+pub(crate) async fn resolve_action(conn: &mut SqliteConnection, key: &str) -> Result<Id> {
+    if let Ok(id) = key.parse::<Id>() {
+        return Ok(id);
+    }
+    let n = normalise_number(key);
+    let id: Option<String> = sqlx::query_scalar("SELECT id FROM actions WHERE number = ?1 COLLATE NOCASE OR external_ref = ?1 LIMIT 1")
+        .bind(&n)
+        .fetch_optional(&mut *conn)
+        .await?;
+    id.and_then(|s| s.parse().ok())
+        .ok_or_else(|| StoreError::NotFound(format!("no action numbered `{key}` (give its number, e.g. 2026-0042 or EO 13526, or its id)")))
+}
+
+pub(crate) async fn office_by_code(conn: &mut SqliteConnection, code: &str) -> Result<Office> {
+    let d: Option<String> = sqlx::query_scalar("SELECT data FROM offices WHERE code = ?")
+        .bind(code.trim().to_uppercase())
+        .fetch_optional(&mut *conn)
+        .await?;
+    match d {
+        Some(d) => decode(&d),
+        None => Err(StoreError::NotFound(format!("no office with code `{code}`; add it with `mandate office add`"))),
+    }
+}
+
+impl Store {
+    /// Find an action by number (`2026-0042`, `EO 13526`) or id.
+    pub async fn resolve_action(&self, key: &str) -> Result<Id> {
+        resolve_action(&mut *self.pool().acquire().await?, key).await
+    }
+
+    pub async fn action_file(&self, id: Id) -> Result<ActionFile> {
+        load_file(&mut *self.pool().acquire().await?, id).await
+    }
+
+    pub async fn get<R: Record>(&self, id: Id) -> Result<Option<R>> {
+        get(&mut *self.pool().acquire().await?, id).await
+    }
+
+    pub async fn all<R: Record>(&self) -> Result<Vec<R>> {
+        all(&mut *self.pool().acquire().await?).await
+    }
+
+    pub async fn office(&self, code: &str) -> Result<Office> {
+        office_by_code(&mut *self.pool().acquire().await?, code).await
+    }
+
+    /// The bytes of a stored document.
+    pub async fn document_bytes(&self, sha256: &str) -> Result<Vec<u8>> {
+        sqlx::query_scalar("SELECT bytes FROM document_blobs WHERE sha256 = ?")
+            .bind(sha256)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("no stored document content with hash {sha256}")))
+    }
+
+    /// The actions list: filtered, sorted, paged. `today` decides overdue and at-risk.
+    pub async fn list_actions(&self, f: &ActionFilter, today: NaiveDate) -> Result<Vec<ListItem>> {
+        let mut args = Vec::new();
+        let where_ = f.where_clause(&today.to_string(), &mut args);
+        let fts = f.text.as_deref().and_then(fts_query);
+        let sort = f.sort.unwrap_or(if fts.is_some() { Sort::Relevance } else { Sort::Suspense });
+        let limit = f.limit.map(i64::from).unwrap_or(-1);
+        let cols = "a.id, a.number, a.title, a.kind, a.status, a.priority, a.suspense, a.percent, a.marking";
+        let sql = match (&fts, sort) {
+            (Some(q), Sort::Relevance) => {
+                args.push(q.clone());
+                format!(
+                    "WITH hits AS (SELECT rowid, rank FROM action_search WHERE action_search MATCH ?{} ORDER BY rowid DESC LIMIT {RANKED_CANDIDATES}) \
+                     SELECT {cols} FROM hits JOIN actions a ON a.seq = hits.rowid WHERE {where_} ORDER BY hits.rank, a.seq DESC LIMIT {limit} OFFSET {}",
+                    args.len(),
+                    f.offset
+                )
+            }
+            (q, sort) => {
+                let mut w = where_;
+                if let Some(q) = q {
+                    args.push(q.clone());
+                    w.push_str(&format!(" AND a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})", args.len()));
+                }
+                let order = if sort == Sort::Newest { "a.seq DESC" } else { "a.due, a.seq" };
+                format!("SELECT {cols} FROM actions a WHERE {w} ORDER BY {order} LIMIT {limit} OFFSET {}", f.offset)
+            }
+        };
+        let mut q = sqlx::query(&sql);
+        for a in &args {
+            q = q.bind(a);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter().map(|r| item_from_row(r, today)).collect()
+    }
+
+    /// How many actions match (ignores limit, offset and sort).
+    pub async fn count_actions(&self, f: &ActionFilter, today: NaiveDate) -> Result<u64> {
+        let mut args = Vec::new();
+        let mut w = f.where_clause(&today.to_string(), &mut args);
+        if let Some(q) = f.text.as_deref().and_then(fts_query) {
+            args.push(q);
+            w.push_str(&format!(" AND a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})", args.len()));
+        }
+        let sql = format!("SELECT count(*) FROM actions a WHERE {w}");
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for a in &args {
+            q = q.bind(a);
+        }
+        Ok(q.fetch_one(self.pool()).await? as u64)
+    }
+
+    /// One row per action for the success measures.
+    pub async fn metrics_rows(&self) -> Result<Vec<MetricsRow>> {
+        let rows = sqlx::query(
+            "SELECT a.status, a.suspense, coalesce(a.issued_on, substr(a.data->>'created_at', 1, 10)) AS period, a.data->>'completed_at' AS completed_at, \
+               (SELECT json_group_array(json_array(o.code, s.role)) FROM assignments s JOIN offices o ON o.id = s.office_id WHERE s.action_id = a.id) AS offices, \
+               EXISTS (SELECT 1 FROM citations c WHERE c.action_id = a.id) AS has_authority, \
+               EXISTS (SELECT 1 FROM risks r WHERE r.action_id = a.id) AS has_risk, \
+               (SELECT json_array(e.data->'on_time', e.data->'within_scope') FROM evaluations e WHERE e.action_id = a.id) AS evaluation, \
+               (SELECT json_group_array((julianday(s.data->>'$.concurrence.at') - julianday(s.data->>'$.assigned.at')) * 24.0) \
+                  FROM assignments s WHERE s.action_id = a.id AND s.role = 'ocr' AND s.data->>'$.concurrence.at' IS NOT NULL) AS concurrence_hours \
+             FROM actions a",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let bad = |what: &str| StoreError::Invalid(format!("a stored action has an unreadable {what}"));
+        rows.iter()
+            .map(|r| {
+                let offices: Vec<(String, String)> = serde_json::from_str(&r.get::<String, _>("offices")).map_err(|_| bad("assignment list"))?;
+                let evaluation: Option<(bool, bool)> = r
+                    .get::<Option<String>, _>("evaluation")
+                    .map(|e| serde_json::from_str(&e).map_err(|_| bad("evaluation")))
+                    .transpose()?;
+                Ok(MetricsRow {
+                    status: r.get::<String, _>("status").parse().map_err(|_| bad("status"))?,
+                    suspense: r.get::<Option<String>, _>("suspense").and_then(|s| s.parse().ok()),
+                    period_date: r.get::<String, _>("period").parse().map_err(|_| bad("date"))?,
+                    completed_at: r.get::<Option<String>, _>("completed_at").and_then(|s| s.parse().ok()),
+                    offices: offices.into_iter().filter_map(|(c, role)| Some((c, role.parse().ok()?))).collect(),
+                    has_authority: r.get("has_authority"),
+                    has_risk: r.get("has_risk"),
+                    evaluation,
+                    concurrence_hours: serde_json::from_str(&r.get::<String, _>("concurrence_hours")).map_err(|_| bad("concurrence"))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Actions citing an authority (for the authorities library).
+    pub async fn actions_citing(&self, authority_id: Id) -> Result<Vec<ActionBrief>> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT action_id FROM citations WHERE authority_id = ?")
+            .bind(authority_id.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        let ids: Vec<Id> = ids.iter().filter_map(|s| s.parse().ok()).collect();
+        briefs(&mut *self.pool().acquire().await?, &ids).await
+    }
+
+    /// Counts per record table (for summaries and tests).
+    pub async fn counts(&self) -> Result<std::collections::BTreeMap<String, u64>> {
+        let mut out = std::collections::BTreeMap::new();
+        for t in crate::record::TABLES.iter().chain(&["audit", "changes"]) {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {t}")).fetch_one(self.pool()).await?;
+            out.insert(t.to_string(), n as u64);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_words_and_prefixes_the_last() {
+        assert_eq!(fts_query("Cyber security").as_deref(), Some("\"cyber\" \"security\"*"));
+        assert_eq!(fts_query("  - OR : ").as_deref(), None);
+        assert_eq!(fts_query("EO-13526").as_deref(), Some("\"eo\" \"13526\"*"));
+    }
+
+    #[test]
+    fn numbers_are_normalised() {
+        assert_eq!(normalise_number("eo13526"), "EO 13526");
+        assert_eq!(normalise_number("Executive Order 13526"), "EO 13526");
+        assert_eq!(normalise_number("2026-0042"), "2026-0042");
+    }
+}
