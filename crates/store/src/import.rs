@@ -1,1 +1,538 @@
-//! Imports.
+//! Imports: public executive-order records, Mandate's JSON and CSV.
+//!
+//! One import is one transaction: a crash or `kill -9` half way leaves the workspace exactly as
+//! it was before. Lines that cannot be read are reported with file and line and skipped; the
+//! rest is imported. Re-importing the same files changes nothing: records imported from public
+//! sources get ids derived from the order number, and an unchanged record is not written (no
+//! audit entry, no change-log entry).
+
+use crate::record::TABLES;
+use crate::write::{Put, Tx};
+use crate::{Result, Store, StoreError};
+use mandate_domain::*;
+use mandate_interchange::orders::{self, PublicOrder};
+use mandate_interchange::{bundle, csv_format, detect, federal_register, nara, Format, Problem};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ImportSummary {
+    pub files: usize,
+    pub actions_created: usize,
+    pub actions_updated: usize,
+    pub actions_unchanged: usize,
+    /// All records (actions, authorities, relations, assignments…) written.
+    pub records_created: usize,
+    pub records_updated: usize,
+    pub records_unchanged: usize,
+    pub relations_linked: usize,
+    /// Relations naming orders that are neither in the files nor in the workspace.
+    pub relations_unresolved: usize,
+    pub problems: Vec<Problem>,
+}
+
+/// Progress callback: (stage, done, total).
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// Expand folders (recursively, sorted) into files.
+pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|source| StoreError::Io { path: p.clone(), source })?;
+        if meta.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|source| StoreError::Io { path: p.clone(), source })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|e| !e.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                .collect();
+            entries.sort();
+            let (dirs, files): (Vec<PathBuf>, Vec<PathBuf>) = entries.into_iter().partition(|e| e.is_dir());
+            out.extend(files.into_iter().filter(|f| {
+                let name = f.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+                !(name.starts_with("license") || name.starts_with("readme"))
+            }));
+            out.extend(expand_paths(&dirs)?);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Default)]
+struct Parsed {
+    federal_register: Vec<PublicOrder>,
+    nara: Vec<PublicOrder>,
+    bundles: Vec<(String, String, bundle::Bundle)>,
+    csv: Vec<(String, usize, csv_format::CsvAction)>,
+}
+
+fn parse_files(files: &[PathBuf], summary: &mut ImportSummary, progress: Progress) -> Parsed {
+    let mut parsed = Parsed::default();
+    for (i, f) in files.iter().enumerate() {
+        progress("reading", i as u64, files.len() as u64);
+        let name = f.display().to_string();
+        let text = match std::fs::read(f) {
+            Err(e) => {
+                summary.problems.push(Problem { file: name, line: None, message: format!("cannot read: {e}") });
+                continue;
+            }
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+                    summary.problems.push(Problem { file: name, line: Some(line), message: "not UTF-8 text".into() });
+                    continue;
+                }
+            },
+        };
+        summary.files += 1;
+        let problems = match detect(&text) {
+            Some(Format::FederalRegister) => {
+                let (o, p) = federal_register::parse(&name, &text);
+                parsed.federal_register.extend(o);
+                p
+            }
+            Some(Format::NaraTable) => {
+                let (o, p) = nara::parse(&name, &text);
+                parsed.nara.extend(o);
+                p
+            }
+            Some(Format::MandateJson) => match bundle::parse(&name, &text) {
+                Ok(b) => {
+                    parsed.bundles.push((name, text, b));
+                    vec![]
+                }
+                Err(p) => vec![p],
+            },
+            Some(Format::MandateCsv) => {
+                let (rows, p) = csv_format::parse(&name, &text);
+                parsed.csv.extend(rows.into_iter().map(|(l, r)| (name.clone(), l, r)));
+                p
+            }
+            None => vec![Problem {
+                file: name,
+                line: None,
+                message: "not a format Mandate imports (Federal Register JSON, NARA disposition table, Mandate JSON or CSV)".into(),
+            }],
+        };
+        summary.problems.extend(problems);
+    }
+    progress("reading", files.len() as u64, files.len() as u64);
+    parsed
+}
+
+/// Existing records of `table` among `ids`, as JSON values.
+async fn existing(tx: &mut Tx, table: &str, ids: &[Id]) -> Result<HashMap<Id, Value>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(20_000) {
+        let list: Vec<String> = chunk.iter().map(Id::to_string).collect();
+        let rows: Vec<(String, String)> = sqlx::query_as(&format!("SELECT id, data FROM {table} WHERE id IN (SELECT value FROM json_each(?1))"))
+            .bind(serde_json::to_string(&list).expect("ids serialise"))
+            .fetch_all(tx.conn())
+            .await?;
+        for (id, data) in rows {
+            if let (Ok(id), Ok(v)) = (id.parse(), serde_json::from_str(&data)) {
+                out.insert(id, v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn order_ref(number: &str) -> String {
+    format!("EO {number}")
+}
+
+fn order_body(o: &PublicOrder) -> String {
+    let mut b = format!("Executive Order {}: {}.", o.number, o.title.trim_end_matches('.'));
+    if let Some(s) = o.signed {
+        b.push_str(&format!(" Signed {}", s.format("%B %-d, %Y")));
+        if let Some(p) = &o.president {
+            b.push_str(&format!(" by {p}"));
+        }
+        b.push('.');
+    }
+    if let Some(c) = &o.citation {
+        b.push_str(&format!(" Published at {c}"));
+        if let Some(p) = o.published {
+            b.push_str(&format!(" on {}", p.format("%B %-d, %Y")));
+        }
+        b.push('.');
+    }
+    if !o.agencies.is_empty() {
+        b.push_str(&format!("\nAgencies: {}.", o.agencies.join("; ")));
+    }
+    if !o.notes.is_empty() {
+        b.push_str("\nDisposition notes:");
+        for n in &o.notes {
+            b.push_str(&format!("\n- {n}"));
+        }
+    }
+    b
+}
+
+fn typed_roundtrip(table: &str, v: Value) -> std::result::Result<(Id, Option<Id>, Value), String> {
+    fn rt<R: crate::Record>(v: Value) -> std::result::Result<(Id, Option<Id>, Value), String> {
+        let r: R = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        Ok((r.id(), r.action_id(), serde_json::to_value(&r).expect("records serialise")))
+    }
+    match table {
+        "offices" => rt::<Office>(v),
+        "people" => rt::<Person>(v),
+        "authorities" => rt::<Authority>(v),
+        "actions" => rt::<Action>(v),
+        "citations" => rt::<Citation>(v),
+        "assignments" => rt::<Assignment>(v),
+        "extensions" => rt::<ExtensionRequest>(v),
+        "risks" => rt::<Risk>(v),
+        "impacts" => rt::<ImpactAssessment>(v),
+        "updates" => rt::<StatusUpdate>(v),
+        "issues" => rt::<Issue>(v),
+        "relations" => rt::<Relation>(v),
+        "evaluations" => rt::<Evaluation>(v),
+        "documents" => rt::<Document>(v),
+        "transitions" => rt::<Transition>(v),
+        other => Err(format!("unknown record table `{other}`")),
+    }
+}
+
+/// Fields that point at other records, per table, and the table they point into.
+fn references(table: &str) -> &'static [(&'static str, &'static str)] {
+    match table {
+        "people" => &[("office_id", "offices")],
+        "citations" => &[("action_id", "actions"), ("authority_id", "authorities")],
+        "assignments" => &[("action_id", "actions"), ("office_id", "offices")],
+        "relations" => &[("action_id", "actions"), ("target_id", "actions")],
+        "offices" | "authorities" => &[],
+        "actions" => &[("parent_id", "actions")],
+        _ => &[("action_id", "actions")],
+    }
+}
+
+impl Store {
+    /// Import files and folders (format detected by content). See the module docs.
+    pub async fn import_paths(&self, paths: &[PathBuf], progress: Progress<'_>) -> Result<ImportSummary> {
+        rules::check_can_write(self.actor())?;
+        let files = expand_paths(paths)?;
+        let mut summary = ImportSummary::default();
+        let parsed = parse_files(&files, &mut summary, progress);
+        let mut tx = self.begin().await?;
+        self.import_orders(&mut tx, parsed.federal_register, parsed.nara, &mut summary, progress).await?;
+        for (name, text, b) in parsed.bundles {
+            self.import_bundle(&mut tx, &name, &text, b, &mut summary, progress).await?;
+        }
+        if !parsed.csv.is_empty() {
+            self.import_csv(&mut tx, parsed.csv, &mut summary).await?;
+        }
+        progress("saving", 0, 1);
+        tx.commit().await?;
+        progress("saving", 1, 1);
+        Ok(summary)
+    }
+
+    async fn import_orders(&self, tx: &mut Tx, fr: Vec<PublicOrder>, nara: Vec<PublicOrder>, s: &mut ImportSummary, progress: Progress<'_>) -> Result<()> {
+        if fr.is_empty() && nara.is_empty() {
+            return Ok(());
+        }
+        let orders = orders::merge(vec![fr, nara]);
+        let total = orders.len() as u64;
+        let action_ids: Vec<Id> = orders.iter().map(|o| Id::derived(&format!("eo:{}", o.number))).collect();
+        let old_actions = existing(tx, "actions", &action_ids).await?;
+        let auth_ids: Vec<Id> = orders.iter().map(|o| Id::derived(&format!("authority:eo:{}", o.number))).collect();
+        let old_auth = existing(tx, "authorities", &auth_ids).await?;
+        let cite_ids: Vec<Id> = orders.iter().map(|o| Id::derived(&format!("citation:eo:{}", o.number))).collect();
+        let old_cites = existing(tx, "citations", &cite_ids).await?;
+
+        // Orders relations may point at: those in the files and those already in the workspace.
+        let mut known: HashSet<String> = orders.iter().map(|o| o.number.clone()).collect();
+        let refs: Vec<String> = sqlx::query_scalar("SELECT external_ref FROM actions WHERE external_ref LIKE 'EO %'").fetch_all(tx.conn()).await?;
+        known.extend(refs.into_iter().map(|r| r[3..].to_string()));
+
+        let mut action_puts = Vec::with_capacity(orders.len());
+        let mut other_puts = Vec::with_capacity(orders.len() * 3);
+        let mut rels: BTreeSet<(String, RelationKind, String, String)> = BTreeSet::new();
+        let now = tx.now();
+        for (i, o) in orders.iter().enumerate() {
+            if i % 1000 == 0 {
+                progress("merging orders", i as u64, total);
+            }
+            let id = action_ids[i];
+            let before: Option<Action> = old_actions.get(&id).and_then(|v| serde_json::from_value(v.clone()).ok());
+            let mut a = before.clone().unwrap_or_else(|| {
+                let mut a = Action::draft(&o.title, ActionKind::ExecutiveOrder);
+                a.id = id;
+                a.status = Status::Issued;
+                a.created_at = now;
+                a
+            });
+            a.number = order_ref(&o.number);
+            a.external_ref = Some(order_ref(&o.number));
+            a.kind = ActionKind::ExecutiveOrder;
+            a.title = o.title.clone();
+            a.body = order_body(o);
+            a.issuing_official = o.president.clone();
+            a.issued_on = o.signed.or(o.published);
+            a.source_url = o.url.clone();
+            match &before {
+                Some(b) if *b == a => s.actions_unchanged += 1,
+                Some(_) => s.actions_updated += 1,
+                None => s.actions_created += 1,
+            }
+            action_puts.push(Put::raw("actions", id, None, old_actions.get(&id).cloned(), serde_json::to_value(&a).expect("serialises")));
+
+            let auth = Authority {
+                id: auth_ids[i],
+                kind: AuthorityKind::ExecutiveOrder,
+                citation: order_ref(&o.number),
+                title: match &o.citation {
+                    Some(c) => format!("{} ({c})", o.title),
+                    None => o.title.clone(),
+                },
+                url: o.url.clone(),
+            };
+            other_puts.push(Put::raw("authorities", auth.id, None, old_auth.get(&auth.id).cloned(), serde_json::to_value(&auth).expect("serialises")));
+            let cite = Citation { id: cite_ids[i], action_id: id, authority_id: auth.id, note: "the order itself".into() };
+            other_puts.push(Put::raw("citations", cite.id, Some(id), old_cites.get(&cite.id).cloned(), serde_json::to_value(&cite).expect("serialises")));
+            for r in &o.relations {
+                rels.insert((r.subject.clone(), r.kind, r.object.clone(), r.note.clone()));
+            }
+        }
+        // Relations, once each (both orders' notes usually state them).
+        let mut rel_records = Vec::new();
+        let mut seen = HashSet::new();
+        for (subj, kind, obj, note) in rels {
+            if !known.contains(&subj) || !known.contains(&obj) {
+                s.relations_unresolved += 1;
+                continue;
+            }
+            let rid = Id::derived(&format!("relation:{subj}:{}:{obj}", kind.as_str()));
+            if !seen.insert(rid) {
+                continue; // the same relation stated once "in part" and once whole
+            }
+            rel_records.push(Relation {
+                id: rid,
+                action_id: Id::derived(&format!("eo:{subj}")),
+                kind,
+                target_id: Id::derived(&format!("eo:{obj}")),
+                note,
+            });
+        }
+        s.relations_linked += rel_records.len();
+        let rel_ids: Vec<Id> = rel_records.iter().map(|r| r.id).collect();
+        let old_rels = existing(tx, "relations", &rel_ids).await?;
+        for r in &rel_records {
+            other_puts.push(Put::raw("relations", r.id, Some(r.action_id), old_rels.get(&r.id).cloned(), serde_json::to_value(r).expect("serialises")));
+        }
+        progress("writing", 0, total);
+        let w1 = tx.put(action_puts).await?;
+        progress("writing", total / 2, total);
+        let w2 = tx.put(other_puts).await?;
+        progress("writing", total, total);
+        s.records_created += w1.created + w2.created;
+        s.records_updated += w1.updated + w2.updated;
+        s.records_unchanged += w1.unchanged + w2.unchanged;
+        Ok(())
+    }
+
+    async fn import_bundle(&self, tx: &mut Tx, name: &str, text: &str, b: bundle::Bundle, s: &mut ImportSummary, progress: Progress<'_>) -> Result<()> {
+        let mut known: HashMap<&str, HashSet<Id>> = HashMap::new();
+        let unknown: Vec<&String> = b.records.keys().filter(|k| !TABLES.contains(&k.as_str())).collect();
+        for k in unknown {
+            s.problems.push(Problem { file: name.into(), line: None, message: format!("unknown record table `{k}`; skipped") });
+        }
+        for table in TABLES {
+            let Some(rows) = b.records.get(*table) else { continue };
+            progress(&format!("importing {table}"), 0, rows.len() as u64);
+            let mut ok = Vec::with_capacity(rows.len());
+            for (i, v) in rows.iter().enumerate() {
+                let line = bundle::line_of(text, table, i);
+                match typed_roundtrip(table, v.clone()) {
+                    Ok(r) => ok.push((i, line, r)),
+                    Err(m) => s.problems.push(Problem { file: name.into(), line, message: format!("{table}[{i}]: {m}; skipped") }),
+                }
+            }
+            let ids: Vec<Id> = ok.iter().map(|(_, _, (id, _, _))| *id).collect();
+            let old = existing(tx, table, &ids).await?;
+            // References must resolve to this bundle or the workspace, or the record is skipped
+            // (a dangling reference would fail the whole import at commit).
+            let mut puts = Vec::with_capacity(ok.len());
+            for (i, line, (id, action_id, value)) in ok {
+                let mut dangling = None;
+                for (field, target) in references(table) {
+                    if let Some(r) = value.get(*field).and_then(Value::as_str).and_then(|s| s.parse::<Id>().ok()) {
+                        let in_bundle = known.get(target).is_some_and(|k| k.contains(&r));
+                        if !in_bundle && !exists(tx, target, r).await? {
+                            dangling = Some(format!("{table}[{i}]: {field} {r} names no record in the file or the workspace; skipped"));
+                            break;
+                        }
+                    }
+                }
+                if let Some(m) = dangling {
+                    s.problems.push(Problem { file: name.into(), line, message: m });
+                    continue;
+                }
+                if *table == "actions" {
+                    let before: Option<Action> = old.get(&id).and_then(|v| serde_json::from_value(v.clone()).ok());
+                    let after: Option<Action> = serde_json::from_value(value.clone()).ok();
+                    match (before, after) {
+                        (Some(b), Some(a)) if b == a => s.actions_unchanged += 1,
+                        (Some(_), _) => s.actions_updated += 1,
+                        (None, _) => s.actions_created += 1,
+                    }
+                    if let Some(n) = value.get("number").and_then(Value::as_str) {
+                        bump_number_seq(tx, n).await?;
+                    }
+                }
+                known.entry(table).or_default().insert(id);
+                puts.push(Put::raw(table, id, action_id, old.get(&id).cloned(), value));
+            }
+            let w = tx.put(puts).await?;
+            s.records_created += w.created;
+            s.records_updated += w.updated;
+            s.records_unchanged += w.unchanged;
+            if *table == "relations" {
+                s.relations_linked += w.created;
+            }
+        }
+        Ok(())
+    }
+
+    async fn import_csv(&self, tx: &mut Tx, rows: Vec<(String, usize, csv_format::CsvAction)>, s: &mut ImportSummary) -> Result<()> {
+        let now = tx.now();
+        let actor = self.actor().clone();
+        for (file, line, row) in rows {
+            let problem = |m: String| Problem { file: file.clone(), line: Some(line), message: m };
+            // Find the action: by id, then by number.
+            let mut found: Option<String> = None;
+            if let Some(id) = row.id {
+                found = sqlx::query_scalar("SELECT data FROM actions WHERE id = ?").bind(id.to_string()).fetch_optional(tx.conn()).await?;
+            }
+            if found.is_none() && !row.number.is_empty() {
+                found = sqlx::query_scalar("SELECT data FROM actions WHERE number = ?").bind(&row.number).fetch_optional(tx.conn()).await?;
+            }
+            let before: Option<Action> = found.map(|d| crate::query::decode(&d)).transpose()?;
+            let mut a = match &before {
+                Some(b) => b.clone(),
+                None => {
+                    let mut a = Action::draft(&row.title, row.kind);
+                    if let Some(id) = row.id {
+                        a.id = id;
+                    }
+                    a.created_at = now;
+                    a.status = row.status;
+                    a.number = if row.number.is_empty() { tx.next_number().await? } else { row.number.clone() };
+                    bump_number_seq(tx, &a.number).await?;
+                    a
+                }
+            };
+            a.title = row.title.clone();
+            a.kind = row.kind;
+            a.priority = row.priority;
+            a.marking = row.marking.clone();
+            a.issuing_official = row.issuing_official.clone();
+            a.issued_on = row.issued_on;
+            a.suspense = row.suspense;
+            a.percent_complete = row.percent_complete;
+            a.body = row.body.clone();
+            if let Err(v) = rules::validate_action(&a) {
+                s.problems.push(problem(format!("{v}; row skipped")));
+                continue;
+            }
+            if let Some(b) = &before {
+                if *b == a {
+                    s.actions_unchanged += 1;
+                    continue;
+                }
+                if b.status.is_read_only() {
+                    s.problems.push(problem(format!("action {} is {} and read-only; row not applied", b.number, b.status.label().to_lowercase())));
+                    continue;
+                }
+                if b.status != row.status {
+                    s.problems.push(problem(format!(
+                        "action {}: status changes ({} → {}) are lifecycle steps and are not imported; other fields applied",
+                        b.number, b.status, row.status
+                    )));
+                }
+            }
+            let mut puts = vec![Put::new(before.as_ref(), &a)];
+            if before.is_none() {
+                s.actions_created += 1;
+                let mut offices = vec![];
+                for (code, role) in row.opr.iter().map(|c| (c, Role::Opr)).chain(row.ocr.iter().map(|c| (c, Role::Ocr))).chain(row.info.iter().map(|c| (c, Role::Info))) {
+                    let office = office_for(tx, code).await?;
+                    if offices.contains(&office.id) {
+                        continue;
+                    }
+                    offices.push(office.id);
+                    puts.push(Put::create(&Assignment {
+                        id: Id::new(),
+                        action_id: a.id,
+                        office_id: office.id,
+                        role,
+                        assignee: None,
+                        suspense: a.suspense,
+                        assigned: actor.stamp(now),
+                        acknowledged: None,
+                        concurrence: None,
+                        delegation: None,
+                    }));
+                }
+                let mut cited = vec![];
+                for c in &row.authorities {
+                    let mut extra = vec![];
+                    let auth = Self::authority_for(tx, c, &mut extra).await?;
+                    if cited.contains(&auth.id) {
+                        continue;
+                    }
+                    cited.push(auth.id);
+                    puts.splice(0..0, extra);
+                    puts.push(Put::create(&Citation { id: Id::new(), action_id: a.id, authority_id: auth.id, note: String::new() }));
+                }
+            } else {
+                s.actions_updated += 1;
+            }
+            let w = tx.put(puts).await?;
+            s.records_created += w.created;
+            s.records_updated += w.updated;
+        }
+        Ok(())
+    }
+}
+
+async fn exists(tx: &mut Tx, table: &str, id: Id) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {table} WHERE id = ?")).bind(id.to_string()).fetch_one(tx.conn()).await? > 0)
+}
+
+/// Find an office by code, or create it (name = code) for the CSV importer.
+async fn office_for(tx: &mut Tx, code: &str) -> Result<Office> {
+    let code = code.trim().to_uppercase();
+    let d: Option<String> = sqlx::query_scalar("SELECT data FROM offices WHERE code = ?").bind(&code).fetch_optional(tx.conn()).await?;
+    if let Some(d) = d {
+        return crate::query::decode(&d);
+    }
+    let o = Office { id: Id::derived(&format!("office:{code}")), code: code.clone(), name: code.clone(), kind: OfficeKind::Office, parent_id: None };
+    // Created in its own put now so later rows of the same file find it.
+    tx.put(vec![Put::create(&o)]).await?;
+    Ok(o)
+}
+
+/// Keep the local numbering ahead of imported `YYYY-NNNN` numbers.
+async fn bump_number_seq(tx: &mut Tx, number: &str) -> Result<()> {
+    let Some((y, n)) = number.split_once('-') else { return Ok(()) };
+    if y.len() != 4 || !y.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(());
+    }
+    let Ok(n) = n.parse::<i64>() else { return Ok(()) };
+    sqlx::query(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+    )
+    .bind(format!("number_seq:{y}"))
+    .bind(n.to_string())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

@@ -121,7 +121,7 @@ impl Store {
     }
 
     /// Find an authority by citation, or add it to the library.
-    async fn authority_for(tx: &mut Tx, citation: &str, puts: &mut Vec<Put>) -> Result<Authority> {
+    pub(crate) async fn authority_for(tx: &mut Tx, citation: &str, puts: &mut Vec<Put>) -> Result<Authority> {
         let existing: Option<String> = sqlx::query_scalar("SELECT data FROM authorities WHERE citation = ? COLLATE NOCASE")
             .bind(citation.trim())
             .fetch_optional(tx.conn())

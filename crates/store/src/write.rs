@@ -41,6 +41,10 @@ impl Put {
     pub fn create<R: Record>(after: &R) -> Put {
         Put::new(None, after)
     }
+    /// A record already in JSON form (imports), with its stored previous state.
+    pub(crate) fn raw(table: &'static str, id: Id, action_id: Option<Id>, before: Option<Value>, after: Value) -> Put {
+        Put { table, id, action_id, before, after }
+    }
 }
 
 /// What a batch of puts did.
