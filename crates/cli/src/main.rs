@@ -1,1 +1,489 @@
-fn main() {}
+//! `mandate`: the headless twin of the desktop app. Every step of the workflow can be scripted
+//! from here; each subcommand is a thin call into `mandate-store`.
+//!
+//! Exit codes: 0 success, 1 error, 2 bad command line, 3 a lifecycle rule refused the step,
+//! 4 the audit chain does not verify.
+
+mod args;
+mod print;
+
+use anyhow::{anyhow, bail, Context, Result};
+use args::*;
+use chrono::NaiveDate;
+use clap::Parser;
+use mandate_domain::*;
+use mandate_store::ops::{media_type_for, NewAction, NewRisk};
+use mandate_store::query::ActionFilter;
+use mandate_store::{key_source_for, DbKey, Profile, Store, StoreError};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let code = match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            let rule = e.chain().any(|c| matches!(c.downcast_ref::<StoreError>(), Some(StoreError::Rule(_))));
+            eprintln!("error: {e:#}");
+            if rule { 3 } else { 1 }
+        }
+    };
+    std::process::exit(code);
+}
+
+fn default_db() -> PathBuf {
+    directories::ProjectDirs::from("gov", "Mandate", "Mandate")
+        .map(|d| d.data_dir().join("mandate.db"))
+        .unwrap_or_else(|| PathBuf::from("mandate.db"))
+}
+
+async fn open(cli: &Cli) -> Result<Store> {
+    let path = cli.db.clone().unwrap_or_else(default_db);
+    if !path.exists() {
+        return Err(StoreError::NoWorkspace(path).into());
+    }
+    let key = key_source_for(&path).load()?;
+    let mut store = Store::open(&path, &key).await?;
+    if cli.as_user.is_some() || cli.as_role.is_some() {
+        let mut actor = store.actor().clone();
+        if let Some(n) = &cli.as_user {
+            actor.name = n.clone();
+        }
+        if let Some(r) = cli.as_role {
+            actor.role = r;
+        }
+        store.act_as(actor);
+    }
+    Ok(store)
+}
+
+fn today(cli: &Cli) -> NaiveDate {
+    cli.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+/// Progress on stderr: a rewritten line on a terminal, one line per stage otherwise.
+fn progress() -> impl Fn(&str, u64, u64) + Sync {
+    let tty = std::io::stderr().is_terminal();
+    let last = std::sync::Mutex::new(String::new());
+    move |stage: &str, done: u64, total: u64| {
+        let mut last = last.lock().expect("progress lock");
+        if tty {
+            eprint!("\r{stage}: {done}/{total}        ");
+            if done >= total {
+                eprintln!();
+            }
+        } else if *last != stage {
+            eprintln!("{stage}… ({total})");
+            *last = stage.to_string();
+        }
+    }
+}
+
+async fn action_id(store: &Store, key: &str) -> Result<Id> {
+    Ok(store.resolve_action(key).await?)
+}
+
+fn yes_no(s: &str) -> Result<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" => Ok(true),
+        "no" | "n" | "false" => Ok(false),
+        _ => bail!("expected yes or no, got `{s}`"),
+    }
+}
+
+async fn run(cli: Cli) -> Result<i32> {
+    match &cli.command {
+        Command::Init(a) => init(&cli, a).await.map(|_| 0),
+        Command::Demo(a) => demo(&cli, a).await.map(|_| 0),
+        Command::Key(k) => key_cmd(&cli, k).await.map(|_| 0),
+        _ => {
+            let store = open(&cli).await?;
+            let code = dispatch(&cli, &store).await?;
+            store.close().await;
+            Ok(code)
+        }
+    }
+}
+
+async fn init(cli: &Cli, a: &InitArgs) -> Result<()> {
+    let path = cli.db.clone().unwrap_or_else(default_db);
+    let source = key_source_for(&path);
+    let from_env = std::env::var_os(mandate_store::KEY_ENV).is_some();
+    let key = if from_env { source.load()? } else { DbKey::generate() };
+    let profile = Profile { name: a.name.clone(), role: a.role, office: a.office.clone().map(|o| o.to_uppercase()) };
+    let store = Store::create(&path, &key, profile).await?;
+    source.save(&key).with_context(|| format!("the workspace was created at {} but its key could not be stored", path.display()))?;
+    if let Some(code) = &a.office {
+        store.add_office(code, a.office_name.as_deref().unwrap_or(code), OfficeKind::Office, None).await?;
+    }
+    if let Some(n) = a.sample {
+        let r = mandate_sample::generate(&mandate_sample::Options { actions: n, today: today(cli), ..Default::default() });
+        store.insert_records(&r, &progress()).await?;
+    }
+    println!("Created an encrypted workspace at {}", path.display());
+    println!("The key is kept in {}.", source.describe());
+    println!();
+    println!("RECOVERY CODE — print or write this down and keep it somewhere safe. It is shown only");
+    println!("now, and it is the only way back in if the key is lost from the credential store:");
+    println!();
+    println!("    {}", key.recovery_code().as_str());
+    println!();
+    println!("Restore with: mandate --db {} key recover", path.display());
+    store.close().await;
+    Ok(())
+}
+
+async fn demo(cli: &Cli, a: &DemoArgs) -> Result<()> {
+    let path = cli.db.clone().unwrap_or_else(|| PathBuf::from("demo/mandate-demo.db"));
+    if path.exists() {
+        std::fs::remove_file(&path).with_context(|| format!("removing the previous demo at {}", path.display()))?;
+        for ext in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+        }
+    }
+    let source = key_source_for(&path);
+    let key = if std::env::var_os(mandate_store::KEY_ENV).is_some() { source.load()? } else { DbKey::generate() };
+    let store = Store::create(&path, &key, Profile { name: "Demo Chief of Staff".into(), role: UserRole::Executive, office: Some("OCOS".into()) }).await?;
+    source.save(&key).context("storing the demo workspace key")?;
+    let t = std::time::Instant::now();
+    let r = mandate_sample::generate(&mandate_sample::Options { actions: a.actions, today: today(cli), ..Default::default() });
+    let w = store.insert_records(&r, &progress()).await?;
+    eprintln!("Generated {} actions ({} records, each with its audit and change-log entry) in {:.1?}", r.actions.len(), w.created, t.elapsed());
+    eprintln!("Workspace: {} (SQLCipher {})", path.display(), store.cipher_version().await?);
+    let v = store.verify_audit().await?;
+    eprintln!("Audit chain: {} entries, {}", v.entries, if v.ok { "verified" } else { "BROKEN" });
+    let report = mandate_domain::metrics::report(&store.metrics_rows().await?, today(cli), None, None, None);
+    print::metrics(&report);
+    eprintln!();
+    eprintln!("Try: mandate --db {} action list --overdue --limit 10", path.display());
+    store.close().await;
+    Ok(())
+}
+
+async fn key_cmd(cli: &Cli, k: &KeyCommand) -> Result<()> {
+    let path = cli.db.clone().unwrap_or_else(default_db);
+    let source = key_source_for(&path);
+    match k {
+        KeyCommand::Recover { code } => {
+            let code = match code {
+                Some(c) => c.clone(),
+                None => {
+                    eprint!("Recovery code: ");
+                    let mut s = String::new();
+                    std::io::stdin().read_line(&mut s)?;
+                    s
+                }
+            };
+            let key = DbKey::from_recovery_code(&code)?;
+            let store = Store::open(&path, &key).await?;
+            store.close().await;
+            source.save(&key)?;
+            println!("The recovery code opens {}; its key is stored again in {}.", path.display(), source.describe());
+        }
+        KeyCommand::Rekey => {
+            let old = source.load()?;
+            let store = Store::open(&path, &old).await?;
+            let new = DbKey::generate();
+            store.rekey(&old, &new).await?;
+            source.save(&new).context("the workspace was re-encrypted but the new key could not be stored: use the recovery code below with `mandate key recover`")?;
+            println!("Re-encrypted {} under a new key (stored in {}).", path.display(), source.describe());
+            println!("The old recovery code no longer works. NEW RECOVERY CODE:");
+            println!();
+            println!("    {}", new.recovery_code().as_str());
+        }
+        KeyCommand::Check => {
+            let key = source.load()?;
+            let store = Store::open(&path, &key).await?;
+            println!("{} opens with the key in {} (SQLCipher {}).", path.display(), source.describe(), store.cipher_version().await?);
+            store.close().await;
+        }
+    }
+    Ok(())
+}
+
+async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
+    let json = cli.json;
+    match &cli.command {
+        Command::Action(c) => action_cmd(cli, s, c).await?,
+        Command::Assign { action, office, role, suspense, assignee } => {
+            let x = s.assign(action_id(s, action).await?, office, *role, *suspense, assignee.clone()).await?;
+            print::done(json, &x, &format!("Assigned {} as {}", office.to_uppercase(), role.label()));
+        }
+        Command::Acknowledge { action, office } => {
+            let x = s.acknowledge(action_id(s, action).await?, office).await?;
+            print::done(json, &x, &format!("{} acknowledged", office.to_uppercase()));
+        }
+        Command::Concur { action, office, comment } => {
+            let answer = if comment.is_some() { ConcurrenceAnswer::ConcurWithComment } else { ConcurrenceAnswer::Concur };
+            let x = s.concur(action_id(s, action).await?, office, answer, comment.as_deref().unwrap_or("")).await?;
+            print::done(json, &x, &format!("{} concurred", office.to_uppercase()));
+        }
+        Command::NonConcur { action, office, reason } => {
+            let x = s.concur(action_id(s, action).await?, office, ConcurrenceAnswer::NonConcur, reason).await?;
+            print::done(json, &x, &format!("{} non-concurred", office.to_uppercase()));
+        }
+        Command::ResolveNonConcurrence { action, office, note } => {
+            let x = s.resolve_non_concurrence(action_id(s, action).await?, office, note).await?;
+            print::done(json, &x, &format!("{}'s non-concurrence resolved", office.to_uppercase()));
+        }
+        Command::Extension(c) => match c {
+            ExtensionCommand::Request { action, office, to, justification } => {
+                let r = s.request_extension(action_id(s, action).await?, office, *to, justification).await?;
+                print::done(json, &r, &format!("Extension to {to} requested for {}", office.to_uppercase()));
+            }
+            ExtensionCommand::Decide { action, office, approve, deny, note } => {
+                if approve == deny {
+                    bail!("say --approve or --deny");
+                }
+                let r = s.decide_extension(action_id(s, action).await?, office, *approve, note.as_deref().unwrap_or("")).await?;
+                print::done(json, &r, if *approve { "Extension approved" } else { "Extension denied" });
+            }
+        },
+        Command::Delegate { action, office, to, note } => {
+            let x = s.delegate(action_id(s, action).await?, office, to, note.as_deref().unwrap_or("")).await?;
+            print::done(json, &x, &format!("{}'s assignment delegated to {to}", office.to_uppercase()));
+        }
+        Command::Authority(c) => match c {
+            AuthorityCommand::Add { citation, kind, title, url } => {
+                let a = s.add_authority(*kind, citation, title.as_deref().unwrap_or(""), url.as_deref()).await?;
+                print::done(json, &a, &format!("Authority {} ({}) in the library", a.citation, a.kind.label()));
+            }
+            AuthorityCommand::Cite { action, citation, note } => {
+                let a = s.cite(action_id(s, action).await?, citation, note.as_deref().unwrap_or("")).await?;
+                print::done(json, &a, &format!("Cites {}", a.citation));
+            }
+            AuthorityCommand::List => {
+                let mut all = s.all::<Authority>().await?;
+                all.sort_by(|a, b| a.citation.cmp(&b.citation));
+                print::authorities(json, &all);
+            }
+            AuthorityCommand::Show { citation } => {
+                let a = s.all::<Authority>().await?.into_iter().find(|a| a.citation.eq_ignore_ascii_case(citation)).ok_or_else(|| anyhow!("no authority `{citation}` in the library"))?;
+                let citing = s.actions_citing(a.id).await?;
+                print::authority(json, &a, &citing);
+            }
+        },
+        Command::Risk { action, description, category, likelihood, impact, mitigation, owner } => {
+            let r = s
+                .add_risk(action_id(s, action).await?, NewRisk { description: description.clone(), category: *category, likelihood: *likelihood, impact: *impact, mitigation: mitigation.clone().unwrap_or_default(), owner: owner.clone().unwrap_or_default() })
+                .await?;
+            print::done(json, &r, &format!("Risk recorded (score {})", r.score()));
+        }
+        Command::Impact { action, area, description, cost } => {
+            let i = s.add_impact(action_id(s, action).await?, *area, description, *cost).await?;
+            print::done(json, &i, "Impact assessment recorded");
+        }
+        Command::Update { action, percent, text } => {
+            let u = s.add_update(action_id(s, action).await?, *percent, text).await?;
+            print::done(json, &u, &format!("Status update recorded ({percent}%)"));
+        }
+        Command::Issue(c) => match c {
+            IssueCommand::Raise { action, title, description, owner } => {
+                let i = s.raise_issue(action_id(s, action).await?, title, description.as_deref().unwrap_or(""), owner.as_deref().unwrap_or("")).await?;
+                print::done(json, &i, "Issue raised");
+            }
+            IssueCommand::Resolve { action, issue, note } => {
+                let i = s.resolve_issue(action_id(s, action).await?, issue, note).await?;
+                print::done(json, &i, "Issue resolved");
+            }
+        },
+        Command::Relate { action, kind, target, note } => {
+            let r = s.relate(action_id(s, action).await?, *kind, target, note.as_deref().unwrap_or("")).await?;
+            print::done(json, &r, &format!("{action} {} {target}", kind.label().to_lowercase()));
+        }
+        Command::Document(c) => match c {
+            DocumentCommand::Add { action, file, name } => {
+                let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+                let name = name.clone().unwrap_or_else(|| file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into()));
+                let d = s.attach(action_id(s, action).await?, &name, media_type_for(&name), &bytes).await?;
+                print::done(json, &d, &format!("Attached {} ({} bytes, sha256 {})", d.name, d.size, &d.sha256[..12]));
+            }
+            DocumentCommand::Get { action, document, out } => {
+                let f = s.action_file(action_id(s, action).await?).await?;
+                let d = f.documents.iter().find(|d| d.id.to_string() == *document || d.name == *document).ok_or_else(|| anyhow!("no document `{document}` on {action}"))?;
+                let bytes = s.document_bytes(&d.sha256).await?;
+                std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+                eprintln!("Wrote {} to {}", d.name, out.display());
+            }
+        },
+        Command::Evaluate { action, result, on_time, within_scope, evidence, lessons } => {
+            let e = s.evaluate(action_id(s, action).await?, *result, yes_no(on_time)?, yes_no(within_scope)?, evidence.as_deref().unwrap_or(""), lessons.as_deref().unwrap_or("")).await?;
+            print::done(json, &e, "Outcome evaluated");
+        }
+        Command::Office(c) => match c {
+            OfficeCommand::Add { code, name, kind, parent } => {
+                let o = s.add_office(code, name, *kind, parent.as_deref()).await?;
+                print::done(json, &o, &format!("Office {} added", o.code));
+            }
+            OfficeCommand::List => print::offices(json, &s.all::<Office>().await?),
+        },
+        Command::Person(c) => match c {
+            PersonCommand::Add { name, title, email, office } => {
+                let p = s.add_person(name, title.as_deref().unwrap_or(""), email.as_deref(), office.as_deref()).await?;
+                print::done(json, &p, &format!("{} added", p.name));
+            }
+            PersonCommand::List => print::people(json, &s.all::<Person>().await?, &s.all::<Office>().await?),
+        },
+        Command::Metrics { office, from, to } => {
+            let report = mandate_domain::metrics::report(&s.metrics_rows().await?, today(cli), office.as_deref(), *from, *to);
+            if json {
+                print::json(&report);
+            } else {
+                print::metrics(&report);
+            }
+        }
+        Command::Import { paths } => {
+            let summary = s.import_paths(paths, &progress()).await?;
+            print::import_summary(json, &summary);
+        }
+        Command::Export { format, out } => export(cli, s, *format, out).await?,
+        Command::Audit(c) => match c {
+            AuditCommand::Verify => {
+                let v = s.verify_audit().await?;
+                if json {
+                    print::json(&v);
+                } else if v.ok {
+                    println!("Audit chain verified: {} entries, head {}", v.entries, v.head_hash);
+                } else if let Some(b) = &v.first_bad {
+                    println!("AUDIT CHAIN BROKEN at entry {}: {}", b.seq, b.reason);
+                }
+                return Ok(if v.ok { 0 } else { 4 });
+            }
+            AuditCommand::Export { out } => {
+                let mut f = std::io::BufWriter::new(std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?);
+                let n = s.export_audit(&mut f).await?;
+                f.flush()?;
+                eprintln!("Wrote {n} audit entries to {} (verify with: python3 docs/verify-audit.py {})", out.display(), out.display());
+            }
+            AuditCommand::Show { action } => {
+                let id = action_id(s, action).await?;
+                let h = s.audit_history(&id.to_string()).await?;
+                print::history(json, &h);
+            }
+        },
+        Command::Sample { actions, seed } => {
+            let r = mandate_sample::generate(&mandate_sample::Options { actions: *actions, seed: *seed, today: today(cli) });
+            let w = s.insert_records(&r, &progress()).await?;
+            eprintln!("Added {} sample actions ({} records)", r.actions.len(), w.created);
+        }
+        Command::Init(_) | Command::Demo(_) | Command::Key(_) => unreachable!("handled before opening"),
+    }
+    Ok(0)
+}
+
+async fn export(cli: &Cli, s: &Store, format: ExportFormat, out: &Path) -> Result<()> {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?);
+    match format {
+        ExportFormat::Json => {
+            let n = s.export_json(&mut f).await?;
+            eprintln!("Wrote {n} records to {}", out.display());
+        }
+        ExportFormat::Csv => {
+            let rows = s.csv_rows(None, today(cli)).await?;
+            mandate_interchange::csv_format::write(&mut f, &rows)?;
+            eprintln!("Wrote {} actions to {}", rows.len(), out.display());
+        }
+        ExportFormat::Ics => {
+            let events = s.suspense_events(Some(24 * 60)).await?;
+            f.write_all(mandate_interchange::ics::write(&events, chrono::Utc::now(), "Mandate suspenses").as_bytes())?;
+            eprintln!("Wrote {} suspense events to {}", events.len(), out.display());
+        }
+    }
+    f.flush()?;
+    Ok(())
+}
+
+async fn action_cmd(cli: &Cli, s: &Store, c: &ActionCommand) -> Result<()> {
+    let json = cli.json;
+    match c {
+        ActionCommand::Create(a) => {
+            let f = s
+                .create_action(NewAction {
+                    title: a.title.clone(),
+                    kind: a.kind,
+                    body: a.body.clone().unwrap_or_default(),
+                    priority: a.priority,
+                    marking: a.marking.clone(),
+                    issuing_official: a.official.clone(),
+                    suspense: a.suspense,
+                    parent: a.parent.clone(),
+                    authorities: a.authority.clone(),
+                    issue: a.issue,
+                })
+                .await?;
+            if json {
+                print::json(&print::show_json(&f, &s.all::<Office>().await?));
+            } else {
+                println!("{} {} ({})", f.action.number, f.action.title, f.action.status.label());
+            }
+        }
+        ActionCommand::Edit(e) => {
+            let id = action_id(s, &e.action).await?;
+            let a = s
+                .edit_action(id, |a| {
+                    if let Some(t) = &e.title {
+                        a.title = t.clone();
+                    }
+                    if let Some(b) = &e.body {
+                        a.body = b.clone();
+                    }
+                    if let Some(p) = e.priority {
+                        a.priority = p;
+                    }
+                    if let Some(m) = &e.marking {
+                        a.marking = m.clone();
+                    }
+                    if let Some(o) = &e.official {
+                        a.issuing_official = Some(o.clone());
+                    }
+                    if let Some(d) = e.suspense {
+                        a.suspense = Some(d);
+                    }
+                    if let Some(k) = e.kind {
+                        a.kind = k;
+                    }
+                    Ok(())
+                })
+                .await?;
+            print::done(json, &a, &format!("{} updated", a.number));
+        }
+        ActionCommand::List(l) => {
+            let f = l.filter(None);
+            let items = s.list_actions(&f, today(cli)).await?;
+            print::list(json, &items);
+        }
+        ActionCommand::Search { query, limit } => {
+            let f = ActionFilter { text: Some(query.clone()), limit: *limit, ..Default::default() };
+            let items = s.list_actions(&f, today(cli)).await?;
+            print::list(json, &items);
+        }
+        ActionCommand::Show { action } => {
+            let f = s.action_file(action_id(s, action).await?).await?;
+            let offices = s.all::<Office>().await?;
+            if json {
+                print::json(&print::show_json(&f, &offices));
+            } else {
+                print::show(&f, &offices, today(cli));
+            }
+        }
+        ActionCommand::Step(_) => {
+            let (step, action, reason) = c.step().expect("a lifecycle step");
+            let id = action_id(s, action).await?;
+            let to = match step {
+                Step::Issue => Status::Issued,
+                Step::Start => Status::InProgress,
+                Step::Block => Status::Blocked,
+                Step::Unblock => Status::InProgress,
+                Step::Complete => Status::Completed,
+                Step::Close => Status::Closed,
+                Step::Reopen => Status::InProgress,
+                Step::Cancel => Status::Cancelled,
+                Step::Supersede => Status::Superseded,
+            };
+            let a = s.transition(id, to, reason.map(String::as_str).unwrap_or("")).await?;
+            print::done(json, &a, &format!("{} is now {}", a.number, a.status.label().to_lowercase()));
+        }
+    }
+    Ok(())
+}

@@ -781,3 +781,34 @@ mod tests {
         assert!(!a.is_overdue(today), "done is never overdue");
     }
 }
+
+/// A set of records of every kind, for bulk loading (sample data, benchmarks) — written by the
+/// store in the order their references need.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Records {
+    pub offices: Vec<Office>,
+    pub people: Vec<Person>,
+    pub authorities: Vec<Authority>,
+    pub actions: Vec<Action>,
+    pub citations: Vec<Citation>,
+    pub assignments: Vec<Assignment>,
+    pub extensions: Vec<ExtensionRequest>,
+    pub risks: Vec<Risk>,
+    pub impacts: Vec<ImpactAssessment>,
+    pub updates: Vec<StatusUpdate>,
+    pub issues: Vec<Issue>,
+    pub relations: Vec<Relation>,
+    pub evaluations: Vec<Evaluation>,
+    pub transitions: Vec<Transition>,
+}
+
+impl Records {
+    pub fn len(&self) -> usize {
+        self.offices.len() + self.people.len() + self.authorities.len() + self.actions.len() + self.citations.len()
+            + self.assignments.len() + self.extensions.len() + self.risks.len() + self.impacts.len() + self.updates.len()
+            + self.issues.len() + self.relations.len() + self.evaluations.len() + self.transitions.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

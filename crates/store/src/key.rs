@@ -24,7 +24,7 @@ pub enum KeyError {
     BadHex,
     #[error("the recovery code is not valid: {0}")]
     BadRecoveryCode(&'static str),
-    #[error("no database key was found in the OS credential store for this workspace ({0}); restore it with `mandate recover`, or set {KEY_ENV}")]
+    #[error("no database key was found in the OS credential store for this workspace ({0}); restore it with `mandate key recover`, or set {KEY_ENV}")]
     Missing(String),
     #[error("the OS credential store could not be used: {0}")]
     Keychain(String),

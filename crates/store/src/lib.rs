@@ -18,6 +18,7 @@
 //! ```
 
 pub mod audit;
+pub mod export;
 pub mod import;
 pub mod key;
 pub mod ops;
@@ -50,7 +51,7 @@ pub enum StoreError {
     SqlcipherMissing,
     #[error(transparent)]
     Key(#[from] KeyError),
-    #[error("{0}")]
+    #[error(transparent)]
     Rule(#[from] RuleViolation),
     #[error("{0}")]
     NotFound(String),

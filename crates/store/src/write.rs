@@ -345,3 +345,50 @@ mod tests {
         assert!(diff(&json!({"a": 1}), &json!({"a": 1})).is_empty());
     }
 }
+
+impl Store {
+    /// Write a set of new records in one transaction, in reference order (sample data,
+    /// benchmarks). Each record still gets its audit and change-log entry.
+    pub async fn insert_records(&self, r: &mandate_domain::Records, progress: crate::import::Progress<'_>) -> Result<Written> {
+        fn puts<R: Record>(v: &[R]) -> Vec<Put> {
+            v.iter().map(Put::create).collect()
+        }
+        mandate_domain::rules::check_can_write(self.actor())?;
+        let mut tx = self.begin().await?;
+        let mut total = Written::default();
+        let groups: Vec<Vec<Put>> = vec![
+            puts(&r.offices), puts(&r.people), puts(&r.authorities), puts(&r.actions), puts(&r.citations), puts(&r.assignments),
+            puts(&r.extensions), puts(&r.risks), puts(&r.impacts), puts(&r.updates), puts(&r.issues), puts(&r.relations),
+            puts(&r.evaluations), puts(&r.transitions),
+        ];
+        let n = r.len() as u64;
+        let mut done = 0u64;
+        for g in groups {
+            for chunk in chunked(g, 20_000) {
+                done += chunk.len() as u64;
+                let w = tx.put(chunk).await?;
+                total.created += w.created;
+                total.updated += w.updated;
+                total.unchanged += w.unchanged;
+                progress("writing", done, n);
+            }
+        }
+        progress("indexing", 0, 1);
+        tx.commit().await?;
+        progress("indexing", 1, 1);
+        Ok(total)
+    }
+}
+
+fn chunked(mut v: Vec<Put>, size: usize) -> Vec<Vec<Put>> {
+    let mut out = Vec::new();
+    while v.len() > size {
+        let rest = v.split_off(size);
+        out.push(v);
+        v = rest;
+    }
+    if !v.is_empty() {
+        out.push(v);
+    }
+    out
+}

@@ -1,0 +1,587 @@
+//! The command line, in the users' words.
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mandate_domain::*;
+use mandate_store::query::{ActionFilter, Sort};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "mandate", version, about = "Issue, assign and track executive actions from the command line.")]
+#[command(after_help = "The database key comes from the OS credential store, or from MANDATE_DB_KEY (64 hex characters) when set.")]
+pub struct Cli {
+    /// Workspace file (default: the per-user data directory).
+    #[arg(long, global = true, env = "MANDATE_DB")]
+    pub db: Option<PathBuf>,
+    /// Print stable JSON instead of text (read commands, and the record a write produced).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Act as this person (recorded in the audit trail); default: the workspace profile.
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub as_user: Option<String>,
+    /// Act in this role (executive, office_lead, staff, auditor); default: the profile's.
+    #[arg(long = "as-role", global = true, value_parser = parse_vocab::<UserRole>)]
+    pub as_role: Option<UserRole>,
+    /// The day to judge overdue and at-risk against (default: today).
+    #[arg(long, global = true, env = "MANDATE_TODAY")]
+    pub today: Option<NaiveDate>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+pub fn parse_vocab<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
+    s.parse()
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create an encrypted workspace (key into the OS credential store) and print its recovery code.
+    Init(InitArgs),
+    /// Create a demo workspace filled with realistic sample data and print the success measures.
+    Demo(DemoArgs),
+    /// Actions: create, edit, list, search, show, and lifecycle steps.
+    #[command(subcommand)]
+    Action(ActionCommand),
+    /// Assign an office to an action (naming the OPR of an issued action assigns it).
+    Assign {
+        action: String,
+        #[arg(long)]
+        office: String,
+        #[arg(long, value_parser = parse_vocab::<Role>)]
+        role: Role,
+        #[arg(long)]
+        suspense: Option<NaiveDate>,
+        #[arg(long)]
+        assignee: Option<String>,
+    },
+    /// An assignee confirms receipt.
+    Acknowledge {
+        action: String,
+        #[arg(long)]
+        office: String,
+    },
+    /// A coordinating office concurs (with --comment: concurs with comment).
+    Concur {
+        action: String,
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// A coordinating office non-concurs, with its reason.
+    NonConcur {
+        action: String,
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record how a non-concurrence was resolved.
+    ResolveNonConcurrence {
+        action: String,
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        note: String,
+    },
+    /// Extension requests: request and decide.
+    #[command(subcommand)]
+    Extension(ExtensionCommand),
+    /// Delegate an assignment to a stand-in.
+    Delegate {
+        action: String,
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The authorities library, and citing an authority on an action.
+    #[command(subcommand)]
+    Authority(AuthorityCommand),
+    /// Record a risk (likelihood and impact 1–5).
+    Risk {
+        action: String,
+        #[arg(long)]
+        description: String,
+        #[arg(long, value_parser = parse_vocab::<RiskCategory>)]
+        category: RiskCategory,
+        #[arg(long)]
+        likelihood: u8,
+        #[arg(long)]
+        impact: u8,
+        #[arg(long)]
+        mitigation: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Record an impact assessment.
+    Impact {
+        action: String,
+        #[arg(long, value_parser = parse_vocab::<ImpactArea>)]
+        area: ImpactArea,
+        #[arg(long)]
+        description: String,
+        /// Estimated cost in dollars.
+        #[arg(long)]
+        cost: Option<f64>,
+    },
+    /// Report progress (the first update of an acknowledged assignment starts the work).
+    Update {
+        action: String,
+        #[arg(long)]
+        percent: u8,
+        #[arg(long)]
+        text: String,
+    },
+    /// Issues raised during execution.
+    #[command(subcommand)]
+    Issue(IssueCommand),
+    /// Relate two actions: blocks, amends, revokes, supersedes, see_also.
+    Relate {
+        action: String,
+        #[arg(long, value_parser = parse_vocab::<RelationKind>)]
+        kind: RelationKind,
+        #[arg(long = "to")]
+        target: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Supporting documents (stored inside the encrypted workspace).
+    #[command(subcommand)]
+    Document(DocumentCommand),
+    /// Record the outcome evaluation of a completed action.
+    Evaluate {
+        action: String,
+        #[arg(long, value_parser = parse_vocab::<OutcomeResult>)]
+        result: OutcomeResult,
+        /// yes or no
+        #[arg(long)]
+        on_time: String,
+        /// yes or no
+        #[arg(long)]
+        within_scope: String,
+        #[arg(long)]
+        evidence: Option<String>,
+        #[arg(long)]
+        lessons: Option<String>,
+    },
+    /// Offices, agencies and external partners.
+    #[command(subcommand)]
+    Office(OfficeCommand),
+    /// People.
+    #[command(subcommand)]
+    Person(PersonCommand),
+    /// The success measures, overall and per office.
+    Metrics {
+        #[arg(long)]
+        office: Option<String>,
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        #[arg(long)]
+        to: Option<NaiveDate>,
+    },
+    /// Import files or folders (format detected by content).
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Export: json (lossless), csv (one row per action), ics (suspense calendar).
+    Export {
+        #[arg(value_enum)]
+        format: ExportFormat,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The audit trail: verify, export, show an action's history.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// The database key: recover from the recovery code, re-key, check.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Add generated sample actions to this workspace.
+    Sample {
+        #[arg(long, default_value_t = 500)]
+        actions: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Your name, as the audit trail should record it.
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = "executive", value_parser = parse_vocab::<UserRole>)]
+    pub role: UserRole,
+    /// Your office's code (created if new).
+    #[arg(long)]
+    pub office: Option<String>,
+    #[arg(long)]
+    pub office_name: Option<String>,
+    /// Fill the workspace with N generated sample actions.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = 2000)]
+    pub actions: usize,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ActionCommand {
+    /// Create an action (a draft; --issue to issue it at once).
+    Create(CreateArgs),
+    /// Change an action's own fields.
+    Edit(EditArgs),
+    /// List actions (every match unless --limit).
+    List(ListArgs),
+    /// Full-text search over titles, requirements, status updates and authorities.
+    Search {
+        query: String,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Everything about one action.
+    Show { action: String },
+    #[command(flatten)]
+    Step(StepCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StepCommand {
+    /// Issue a draft.
+    Issue { action: String },
+    /// Start work (the OPR must have acknowledged).
+    Start { action: String },
+    /// Mark blocked, with the reason.
+    Block {
+        action: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Back to in progress.
+    Unblock { action: String },
+    /// Mark the work completed.
+    Complete { action: String },
+    /// Close an evaluated action (executives only).
+    Close { action: String },
+    /// Reopen a closed action, with the reason (logged).
+    Reopen {
+        action: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Cancel, with the reason.
+    Cancel {
+        action: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Mark superseded, with the reason.
+    Supersede {
+        action: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// A lifecycle step as the dispatcher sees it.
+#[derive(Debug)]
+pub enum Step {
+    Issue,
+    Start,
+    Block,
+    Unblock,
+    Complete,
+    Close,
+    Reopen,
+    Cancel,
+    Supersede,
+}
+
+impl ActionCommand {
+    /// Flatten lifecycle subcommands into (step, action, reason).
+    pub fn step(&self) -> Option<(Step, &String, Option<&String>)> {
+        let ActionCommand::Step(s) = self else { return None };
+        Some(match s {
+            StepCommand::Issue { action } => (Step::Issue, action, None),
+            StepCommand::Start { action } => (Step::Start, action, None),
+            StepCommand::Block { action, reason } => (Step::Block, action, Some(reason)),
+            StepCommand::Unblock { action } => (Step::Unblock, action, None),
+            StepCommand::Complete { action } => (Step::Complete, action, None),
+            StepCommand::Close { action } => (Step::Close, action, None),
+            StepCommand::Reopen { action, reason } => (Step::Reopen, action, Some(reason)),
+            StepCommand::Cancel { action, reason } => (Step::Cancel, action, Some(reason)),
+            StepCommand::Supersede { action, reason } => (Step::Supersede, action, Some(reason)),
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    #[arg(long)]
+    pub title: String,
+    #[arg(long, default_value = "tasker", value_parser = parse_vocab::<ActionKind>)]
+    pub kind: ActionKind,
+    /// Requirements text.
+    #[arg(long)]
+    pub body: Option<String>,
+    #[arg(long, default_value = "routine", value_parser = parse_vocab::<Priority>)]
+    pub priority: Priority,
+    #[arg(long, value_parser = parse_vocab::<Marking>)]
+    pub marking: Option<Marking>,
+    /// Issuing official.
+    #[arg(long)]
+    pub official: Option<String>,
+    #[arg(long)]
+    pub suspense: Option<NaiveDate>,
+    /// Parent action (this one is a sub-tasker).
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// Legal authority citation (repeatable), e.g. "5 U.S.C. 301".
+    #[arg(long)]
+    pub authority: Vec<String>,
+    /// Issue at once.
+    #[arg(long)]
+    pub issue: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct EditArgs {
+    pub action: String,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub body: Option<String>,
+    #[arg(long, value_parser = parse_vocab::<ActionKind>)]
+    pub kind: Option<ActionKind>,
+    #[arg(long, value_parser = parse_vocab::<Priority>)]
+    pub priority: Option<Priority>,
+    #[arg(long, value_parser = parse_vocab::<Marking>)]
+    pub marking: Option<Marking>,
+    #[arg(long)]
+    pub official: Option<String>,
+    #[arg(long)]
+    pub suspense: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Status (repeatable).
+    #[arg(long, value_parser = parse_vocab::<Status>)]
+    pub status: Vec<Status>,
+    /// Kind (repeatable).
+    #[arg(long, value_parser = parse_vocab::<ActionKind>)]
+    pub kind: Vec<ActionKind>,
+    #[arg(long, value_parser = parse_vocab::<Priority>)]
+    pub priority: Vec<Priority>,
+    /// Office code: actions where this office has an assignment.
+    #[arg(long)]
+    pub office: Option<String>,
+    #[arg(long)]
+    pub overdue: bool,
+    /// Due within 7 days and less than 75% done.
+    #[arg(long)]
+    pub at_risk: bool,
+    /// Issued but nobody assigned.
+    #[arg(long)]
+    pub unassigned: bool,
+    /// Text to search for.
+    #[arg(long, short = 'q')]
+    pub query: Option<String>,
+    #[arg(long, value_enum)]
+    pub sort: Option<SortArg>,
+    #[arg(long)]
+    pub limit: Option<u32>,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum SortArg {
+    Suspense,
+    Newest,
+    Relevance,
+}
+
+impl ListArgs {
+    pub fn filter(&self, text: Option<String>) -> ActionFilter {
+        ActionFilter {
+            statuses: self.status.clone(),
+            kinds: self.kind.clone(),
+            priorities: self.priority.clone(),
+            office: self.office.clone(),
+            overdue: self.overdue,
+            at_risk: self.at_risk,
+            unassigned: self.unassigned,
+            text: text.or_else(|| self.query.clone()),
+            sort: self.sort.map(|s| match s {
+                SortArg::Suspense => Sort::Suspense,
+                SortArg::Newest => Sort::Newest,
+                SortArg::Relevance => Sort::Relevance,
+            }),
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExtensionCommand {
+    /// Ask to move an assignment's suspense.
+    Request {
+        action: String,
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        to: NaiveDate,
+        #[arg(long)]
+        justification: String,
+    },
+    /// Approve or deny the pending request (executive or office lead).
+    Decide {
+        action: String,
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        approve: bool,
+        #[arg(long)]
+        deny: bool,
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuthorityCommand {
+    /// Add an authority to the library (kind inferred from the citation when not given).
+    Add {
+        #[arg(long)]
+        citation: String,
+        #[arg(long, value_parser = parse_vocab::<AuthorityKind>)]
+        kind: Option<AuthorityKind>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Record that an action cites an authority.
+    Cite {
+        action: String,
+        #[arg(long)]
+        citation: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    List,
+    /// One authority with the actions citing it.
+    Show { citation: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IssueCommand {
+    Raise {
+        action: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    Resolve {
+        action: String,
+        /// The issue's number in the action's list (1 = first) or its id.
+        #[arg(long)]
+        issue: String,
+        #[arg(long)]
+        note: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DocumentCommand {
+    Add {
+        action: String,
+        file: PathBuf,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Write a stored document back out to a file.
+    Get {
+        action: String,
+        /// Document id or name.
+        document: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OfficeCommand {
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "office", value_parser = parse_vocab::<OfficeKind>)]
+        kind: OfficeKind,
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PersonCommand {
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        office: Option<String>,
+    },
+    List,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+    Ics,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit code 4 and the first bad entry when it does not verify.
+    Verify,
+    /// Export the log as JSON Lines for auditors (verifiable with docs/verify-audit.py).
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The audit history of one action and everything attached to it.
+    Show { action: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Reopen with the printed recovery code and put the key back in the credential store.
+    Recover {
+        /// The code (asked for on stdin when not given).
+        #[arg(long)]
+        code: Option<String>,
+    },
+    /// Re-encrypt under a new key; prints the new recovery code.
+    Rekey,
+    /// Check that the stored key opens the workspace.
+    Check,
+}
