@@ -99,6 +99,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<PublicOrder>, Vec<Problem>) {
                     None => problems.push(Problem { file: file.into(), line: Some(line_no), message: format!("EO {}: signing date `{}` is not a date", o.number, clip(v)) }),
                 },
                 k if k.starts_with("federal register page") => {
+                    let v = &v.replace(';', ","); // "55 FR 9313; March 13, 1990" happens too
                     let cite = v.split(',').next().unwrap_or("").trim();
                     if cite.contains("FR") {
                         o.citation = Some(cite.to_string());
@@ -189,5 +190,8 @@ Executive Order 4601 Amended To Authorize Award
         assert_eq!(parse_long_date("January 9, 2009"), NaiveDate::from_ymd_opt(2009, 1, 9));
         assert_eq!(parse_long_date("Jan. 9,2009"), NaiveDate::from_ymd_opt(2009, 1, 9));
         assert_eq!(date_in("2 FR 63, January 12, 1937"), NaiveDate::from_ymd_opt(1937, 1, 12));
+        let (o, _) = parse("1990.txt", "Executive Order 12706\nX\n    Federal Register page and date: 55 FR 9313; March 13, 1990\n");
+        assert_eq!(o[0].citation.as_deref(), Some("55 FR 9313"));
+        assert_eq!(o[0].published, NaiveDate::from_ymd_opt(1990, 3, 13));
     }
 }

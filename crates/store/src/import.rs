@@ -14,7 +14,7 @@ use mandate_interchange::orders::{self, PublicOrder};
 use mandate_interchange::{bundle, csv_format, detect, federal_register, nara, Format, Problem};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 /// What an import did.
@@ -254,7 +254,7 @@ impl Store {
 
         let mut action_puts = Vec::with_capacity(orders.len());
         let mut other_puts = Vec::with_capacity(orders.len() * 3);
-        let mut rels: BTreeSet<(String, RelationKind, String, String)> = BTreeSet::new();
+        let mut rels: BTreeMap<(String, RelationKind, String), String> = BTreeMap::new();
         let now = tx.now();
         for (i, o) in orders.iter().enumerate() {
             if i % 1000 == 0 {
@@ -298,21 +298,21 @@ impl Store {
             let cite = Citation { id: cite_ids[i], action_id: id, authority_id: auth.id, note: "the order itself".into() };
             other_puts.push(Put::raw("citations", cite.id, Some(id), old_cites.get(&cite.id).cloned(), serde_json::to_value(&cite).expect("serialises")));
             for r in &o.relations {
-                rels.insert((r.subject.clone(), r.kind, r.object.clone(), r.note.clone()));
+                // Both orders' notes usually state the relation; "in part" on either side wins.
+                let note = rels.entry((r.subject.clone(), r.kind, r.object.clone())).or_default();
+                if note.is_empty() {
+                    *note = r.note.clone();
+                }
             }
         }
         // Relations, once each (both orders' notes usually state them).
         let mut rel_records = Vec::new();
-        let mut seen = HashSet::new();
-        for (subj, kind, obj, note) in rels {
+        for ((subj, kind, obj), note) in rels {
             if !known.contains(&subj) || !known.contains(&obj) {
                 s.relations_unresolved += 1;
                 continue;
             }
             let rid = Id::derived(&format!("relation:{subj}:{}:{obj}", kind.as_str()));
-            if !seen.insert(rid) {
-                continue; // the same relation stated once "in part" and once whole
-            }
             rel_records.push(Relation {
                 id: rid,
                 action_id: Id::derived(&format!("eo:{subj}")),

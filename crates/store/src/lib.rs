@@ -183,7 +183,6 @@ impl Store {
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(3)
-            .min_connections(1)
             .connect_with(opts)
             .await
             .map_err(|e| classify_open_error(e, path))?;
@@ -246,7 +245,7 @@ impl Store {
     /// working.
     pub async fn rekey(self, old_key: &DbKey, new_key: &DbKey) -> Result<()> {
         let path = self.path.clone();
-        self.pool.close().await;
+        self.close().await;
         let mut conn = options(&path, old_key).connect().await.map_err(|e| classify_open_error(e, &path))?;
         // Every page must be in the main file before it is rewritten under the new key.
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;
@@ -255,9 +254,21 @@ impl Store {
         Ok(())
     }
 
-    /// Close all connections (checkpointing the WAL into the main file).
+    /// Close all connections, leaving the whole workspace in the main file.
+    ///
+    /// sqlx finishes closing SQLite connections on its worker threads after `close()` returns,
+    /// so the WAL is checkpointed first and then we wait (briefly, bounded) for the last
+    /// connection to remove it: when Mandate exits, the file on disk is the complete workspace.
     pub async fn close(self) {
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
         self.pool.close().await;
+        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
+        for _ in 0..200 {
+            if !wal.exists() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 }
 
@@ -265,6 +276,13 @@ impl Profile {
     pub fn actor(&self) -> Actor {
         Actor { name: self.name.clone(), role: self.role }
     }
+}
+
+/// A bare connection to a workspace file with its key, bypassing the store (no migrations, no
+/// audit). For forensic tooling and the tamper tests only: nothing Mandate itself does uses it.
+#[doc(hidden)]
+pub async fn raw_connection(path: &Path, key: &DbKey) -> Result<sqlx::SqliteConnection> {
+    Ok(options(path, key).connect().await.map_err(|e| classify_open_error(e, path))?)
 }
 
 pub(crate) async fn meta_get<'e, E: sqlx::SqliteExecutor<'e>>(ex: E, key: &str) -> Result<Option<String>> {
