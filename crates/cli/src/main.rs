@@ -25,7 +25,18 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             let rule = e.chain().any(|c| matches!(c.downcast_ref::<StoreError>(), Some(StoreError::Rule(_))));
-            eprintln!("error: {e:#}");
+            // Print the cause chain once: sqlx repeats its message at every level.
+            let mut msg = String::new();
+            for c in e.chain() {
+                let c = c.to_string();
+                if !msg.contains(&c) {
+                    if !msg.is_empty() {
+                        msg.push_str(": ");
+                    }
+                    msg.push_str(&c);
+                }
+            }
+            eprintln!("error: {msg}");
             if rule { 3 } else { 1 }
         }
     };
@@ -112,8 +123,12 @@ async fn init(cli: &Cli, a: &InitArgs) -> Result<()> {
     let from_env = std::env::var_os(mandate_store::KEY_ENV).is_some();
     let key = if from_env { source.load()? } else { DbKey::generate() };
     let profile = Profile { name: a.name.clone(), role: a.role, office: a.office.clone().map(|o| o.to_uppercase()) };
+    if path.exists() {
+        return Err(StoreError::AlreadyExists(path).into());
+    }
+    // Store the key first: a workspace whose key could not be kept must not be created.
+    source.save(&key).with_context(|| format!("no workspace was created at {}", path.display()))?;
     let store = Store::create(&path, &key, profile).await?;
-    source.save(&key).with_context(|| format!("the workspace was created at {} but its key could not be stored", path.display()))?;
     if let Some(code) = &a.office {
         store.add_office(code, a.office_name.as_deref().unwrap_or(code), OfficeKind::Office, None).await?;
     }
@@ -144,8 +159,8 @@ async fn demo(cli: &Cli, a: &DemoArgs) -> Result<()> {
     }
     let source = key_source_for(&path);
     let key = if std::env::var_os(mandate_store::KEY_ENV).is_some() { source.load()? } else { DbKey::generate() };
-    let store = Store::create(&path, &key, Profile { name: "Demo Chief of Staff".into(), role: UserRole::Executive, office: Some("OCOS".into()) }).await?;
     source.save(&key).context("storing the demo workspace key")?;
+    let store = Store::create(&path, &key, Profile { name: "Demo Chief of Staff".into(), role: UserRole::Executive, office: Some("OCOS".into()) }).await?;
     let t = std::time::Instant::now();
     let r = mandate_sample::generate(&mandate_sample::Options { actions: a.actions, today: today(cli), ..Default::default() });
     let w = store.insert_records(&r, &progress()).await?;

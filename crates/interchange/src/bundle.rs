@@ -41,12 +41,16 @@ pub fn parse(file: &str, text: &str) -> Result<Bundle, Problem> {
     Ok(b)
 }
 
-/// The 1-based line of record `index` in table `table`, when the file was written by [`write`]
-/// (used to point problem reports at a line).
-pub fn line_of(text: &str, table: &str, index: usize) -> Option<usize> {
-    let header = format!("{}: [", serde_json::Value::from(table));
-    let start = text.lines().position(|l| l == header)?;
-    Some(start + 2 + index)
+/// Where each table's records start (the 1-based line of its first record), when the file was
+/// written by [`write`]; problem reports use it to point at a line.
+pub fn table_lines(text: &str) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for (i, l) in text.lines().enumerate() {
+        if let Some(name) = l.strip_suffix(": [").and_then(|n| serde_json::from_str::<String>(n).ok()) {
+            out.insert(name, i + 2);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -60,7 +64,7 @@ mod tests {
         let text = String::from_utf8(buf).unwrap();
         let b = parse("x.json", &text).unwrap();
         assert_eq!(b.records["offices"].len(), 2);
-        assert_eq!(line_of(&text, "offices", 1), Some(4));
+        assert_eq!(table_lines(&text)["offices"] + 1, 4);
         assert_eq!(text.lines().nth(3).unwrap(), "{\"id\":2}");
         let bad = parse("x.json", "{\"mandate_export\": 9, \"records\": {}}").unwrap_err();
         assert!(bad.message.contains("version 9"));

@@ -340,6 +340,9 @@ impl Store {
 
     async fn import_bundle(&self, tx: &mut Tx, name: &str, text: &str, b: bundle::Bundle, s: &mut ImportSummary, progress: Progress<'_>) -> Result<()> {
         let mut known: HashMap<&str, HashSet<Id>> = HashMap::new();
+        let mut remap: HashMap<Id, Id> = HashMap::new();
+        let lines = bundle::table_lines(text);
+        let mut numbers: BTreeMap<String, i64> = BTreeMap::new();
         let unknown: Vec<&String> = b.records.keys().filter(|k| !TABLES.contains(&k.as_str())).collect();
         for k in unknown {
             s.problems.push(Problem { file: name.into(), line: None, message: format!("unknown record table `{k}`; skipped") });
@@ -349,7 +352,7 @@ impl Store {
             progress(&format!("importing {table}"), 0, rows.len() as u64);
             let mut ok = Vec::with_capacity(rows.len());
             for (i, v) in rows.iter().enumerate() {
-                let line = bundle::line_of(text, table, i);
+                let line = lines.get(*table).map(|l| l + i);
                 match typed_roundtrip(table, v.clone()) {
                     Ok(r) => ok.push((i, line, r)),
                     Err(m) => s.problems.push(Problem { file: name.into(), line, message: format!("{table}[{i}]: {m}; skipped") }),
@@ -357,15 +360,53 @@ impl Store {
             }
             let ids: Vec<Id> = ok.iter().map(|(_, _, (id, _, _))| *id).collect();
             let old = existing(tx, table, &ids).await?;
+            // Which referenced records are already in the workspace (one query per target table).
+            let mut in_workspace: HashSet<Id> = HashSet::new();
+            for (field, target) in references(table) {
+                let refs: Vec<Id> = ok
+                    .iter()
+                    .filter_map(|(_, _, (_, _, v))| v.get(*field).and_then(Value::as_str).and_then(|s| s.parse::<Id>().ok()))
+                    .filter(|r| !known.get(target).is_some_and(|k| k.contains(r)))
+                    .collect();
+                in_workspace.extend(existing_ids(tx, target, &refs).await?);
+            }
             // References must resolve to this bundle or the workspace, or the record is skipped
             // (a dangling reference would fail the whole import at commit).
             let mut puts = Vec::with_capacity(ok.len());
-            for (i, line, (id, action_id, value)) in ok {
+            for (i, line, (id, action_id, mut value)) in ok {
+                // Offices and authorities are unique by code and citation: one already in the
+                // workspace under another id is reused, and references follow it.
+                for (field, _) in references(table) {
+                    if let Some(r) = value.get(*field).and_then(Value::as_str).and_then(|s| s.parse::<Id>().ok()) {
+                        if let Some(n) = remap.get(&r) {
+                            value[*field] = Value::String(n.to_string());
+                        }
+                    }
+                }
+                let same_name: Option<String> = match *table {
+                    "offices" => sqlx::query_scalar("SELECT id FROM offices WHERE code = upper(?1) AND id <> ?2")
+                        .bind(value.get("code").and_then(Value::as_str).unwrap_or(""))
+                        .bind(id.to_string())
+                        .fetch_optional(tx.conn())
+                        .await?,
+                    "authorities" => sqlx::query_scalar("SELECT id FROM authorities WHERE citation = ?1 COLLATE NOCASE AND id <> ?2")
+                        .bind(value.get("citation").and_then(Value::as_str).unwrap_or(""))
+                        .bind(id.to_string())
+                        .fetch_optional(tx.conn())
+                        .await?,
+                    _ => None,
+                };
+                if let Some(existing) = same_name.and_then(|s| s.parse::<Id>().ok()) {
+                    remap.insert(id, existing);
+                    known.entry(table).or_default().insert(existing);
+                    s.records_unchanged += 1;
+                    continue;
+                }
                 let mut dangling = None;
                 for (field, target) in references(table) {
                     if let Some(r) = value.get(*field).and_then(Value::as_str).and_then(|s| s.parse::<Id>().ok()) {
                         let in_bundle = known.get(target).is_some_and(|k| k.contains(&r));
-                        if !in_bundle && !exists(tx, target, r).await? {
+                        if !in_bundle && !in_workspace.contains(&r) {
                             dangling = Some(format!("{table}[{i}]: {field} {r} names no record in the file or the workspace; skipped"));
                             break;
                         }
@@ -383,12 +424,16 @@ impl Store {
                         (Some(_), _) => s.actions_updated += 1,
                         (None, _) => s.actions_created += 1,
                     }
-                    if let Some(n) = value.get("number").and_then(Value::as_str) {
-                        bump_number_seq(tx, n).await?;
+                    if let Some((y, n)) = value.get("number").and_then(Value::as_str).and_then(numbered) {
+                        let top = numbers.entry(y).or_insert(0);
+                        *top = (*top).max(n);
                     }
                 }
                 known.entry(table).or_default().insert(id);
                 puts.push(Put::raw(table, id, action_id, old.get(&id).cloned(), value));
+            }
+            for (y, n) in std::mem::take(&mut numbers) {
+                tx.raise_number_seq(&y, n).await?;
             }
             let w = tx.put(puts).await?;
             s.records_created += w.created;
@@ -503,8 +548,17 @@ impl Store {
     }
 }
 
-async fn exists(tx: &mut Tx, table: &str, id: Id) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {table} WHERE id = ?")).bind(id.to_string()).fetch_one(tx.conn()).await? > 0)
+async fn existing_ids(tx: &mut Tx, table: &str, ids: &[Id]) -> Result<Vec<Id>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(20_000) {
+        let list: Vec<String> = chunk.iter().map(Id::to_string).collect();
+        let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?1))"))
+            .bind(serde_json::to_string(&list).expect("ids serialise"))
+            .fetch_all(tx.conn())
+            .await?;
+        out.extend(rows.iter().filter_map(|s| s.parse::<Id>().ok()));
+    }
+    Ok(out)
 }
 
 /// Find an office by code, or create it (name = code) for the CSV importer.
@@ -520,19 +574,17 @@ async fn office_for(tx: &mut Tx, code: &str) -> Result<Office> {
     Ok(o)
 }
 
-/// Keep the local numbering ahead of imported `YYYY-NNNN` numbers.
+/// `2026-0042` → ("2026", 42); other numbers (e.g. `EO 13526`) are not local numbers.
+fn numbered(number: &str) -> Option<(String, i64)> {
+    let (y, n) = number.split_once('-')?;
+    (y.len() == 4 && y.chars().all(|c| c.is_ascii_digit())).then_some(())?;
+    Some((y.to_string(), n.parse().ok()?))
+}
+
+/// Keep the local numbering ahead of an imported `YYYY-NNNN` number.
 async fn bump_number_seq(tx: &mut Tx, number: &str) -> Result<()> {
-    let Some((y, n)) = number.split_once('-') else { return Ok(()) };
-    if y.len() != 4 || !y.chars().all(|c| c.is_ascii_digit()) {
-        return Ok(());
+    match numbered(number) {
+        Some((y, n)) => tx.raise_number_seq(&y, n).await,
+        None => Ok(()),
     }
-    let Ok(n) = n.parse::<i64>() else { return Ok(()) };
-    sqlx::query(
-        "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
-    )
-    .bind(format!("number_seq:{y}"))
-    .bind(n.to_string())
-    .execute(tx.conn())
-    .await?;
-    Ok(())
 }

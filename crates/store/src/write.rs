@@ -7,9 +7,9 @@
 //! 3. a change-log entry — entity, id, the changed fields with their values, an HLC stamp and the
 //!    device id.
 //!
-//! Rows are sent in batches as one JSON array per statement and unpacked by SQLite's
-//! `json_each`: statement overhead in sqlx (~70 µs a statement) would otherwise cap bulk loads at
-//! a few thousand records a second. A single interactive edit takes the same path with a batch
+//! Rows are sent as multi-row INSERTs with bound values, hundreds of rows a statement: statement
+//! overhead in sqlx (~70 µs a statement) would otherwise cap bulk loads at a few thousand records
+//! a second. A single interactive edit takes the same path with a batch
 //! of one, so there is one writer to trust.
 
 use crate::{audit, meta_get, Record, Result, Store};
@@ -55,9 +55,17 @@ pub struct Written {
     pub unchanged: usize,
 }
 
-/// Rows per statement: big enough that statement overhead vanishes, small enough that one
-/// statement's JSON stays a few megabytes.
+/// Records per batch handed to SQLite.
 const BATCH: usize = 2000;
+/// Rows per INSERT statement: 10 bound values a row for the audit log stays well under
+/// SQLite's 32,766-variable limit.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// `(?,?,?),(?,?,?)…` for `rows` rows of `cols` values.
+fn placeholders(rows: usize, cols: usize) -> String {
+    let one = format!("({})", vec!["?"; cols].join(","));
+    vec![one; rows].join(",")
+}
 
 pub struct Tx {
     tx: Transaction<'static, Sqlite>,
@@ -70,6 +78,8 @@ pub struct Tx {
     device: String,
     /// Actions whose full-text entry must be rebuilt at commit.
     dirty_actions: BTreeSet<Id>,
+    /// Actions created in this transaction: they have no search entry to remove yet.
+    new_actions: BTreeSet<Id>,
     dirty_authorities: BTreeSet<Id>,
 }
 
@@ -93,6 +103,7 @@ impl Store {
             hlc,
             device: self.device_id().to_string(),
             dirty_actions: BTreeSet::new(),
+            new_actions: BTreeSet::new(),
             dirty_authorities: BTreeSet::new(),
         })
     }
@@ -130,20 +141,28 @@ impl Tx {
     }
 
     async fn put_chunk(&mut self, table: &'static str, chunk: &[Put], written: &mut Written) -> Result<()> {
-        let mut records = Vec::with_capacity(chunk.len());
-        let mut audits = Vec::with_capacity(chunk.len());
-        let mut changes = Vec::with_capacity(chunk.len());
+        struct Row {
+            id: String,
+            action_id: Option<String>,
+            data: String,
+            audit: audit::Entry,
+            change_id: String,
+            fields: Option<String>,
+            hlc: String,
+        }
+        let mut rows = Vec::with_capacity(chunk.len());
         let now_ms = self.now.timestamp_millis().max(0) as u64;
         for p in chunk {
+            // For a create the changed fields are the whole record (`fields: None` reuses `data`).
             let fields = match &p.before {
-                None => p.after.clone(),
+                None => None,
                 Some(before) => {
                     let d = diff(before, &p.after);
                     if d.is_empty() {
                         written.unchanged += 1;
                         continue;
                     }
-                    Value::Object(d)
+                    Some(Value::Object(d).to_string())
                 }
             };
             let (op, before_text) = match &p.before {
@@ -156,12 +175,14 @@ impl Tx {
                     ("update", Some(b.to_string()))
                 }
             };
-            let after_text = p.after.to_string();
+            let data = p.after.to_string();
             let id = p.id.to_string();
-            let action_id = p.action_id.map(|a| a.to_string());
             match table {
                 "actions" => {
                     self.dirty_actions.insert(p.id);
+                    if p.before.is_none() {
+                        self.new_actions.insert(p.id);
+                    }
                 }
                 "authorities" => {
                     self.dirty_authorities.insert(p.id);
@@ -171,68 +192,59 @@ impl Tx {
                 }
                 _ => {}
             }
-            let seq = self.head_seq + 1;
-            let entry = audit::Entry {
-                seq,
+            let mut entry = audit::Entry {
+                seq: self.head_seq + 1,
                 at: self.at.clone(),
                 actor: self.actor.clone(),
                 entity: table.to_string(),
                 entity_id: id.clone(),
                 op: op.to_string(),
                 before: before_text,
-                after: Some(after_text.clone()),
+                after: Some(data.clone()),
                 prev_hash: self.head_hash.clone(),
                 hash: String::new(),
             };
-            let hash = entry.compute_hash();
-            self.head_seq = seq;
-            self.head_hash = hash.clone();
-            audits.push(Value::Array(vec![
-                seq.into(),
-                entry.at.into(),
-                entry.actor.into(),
-                entry.entity.into(),
-                entry.entity_id.into(),
-                entry.op.into(),
-                entry.before.map(Value::String).unwrap_or(Value::Null),
-                entry.after.map(Value::String).unwrap_or(Value::Null),
-                entry.prev_hash.into(),
-                hash.into(),
-            ]));
+            entry.hash = entry.compute_hash();
+            self.head_seq = entry.seq;
+            self.head_hash = entry.hash.clone();
             self.hlc = self.hlc.tick(now_ms);
-            changes.push(Value::Array(vec![
-                uuid::Uuid::now_v7().to_string().into(),
-                table.into(),
-                id.clone().into(),
-                fields.to_string().into(),
-                self.hlc.to_string().into(),
-                self.device.clone().into(),
-            ]));
-            records.push(Value::Array(vec![id.into(), action_id.map(Value::String).unwrap_or(Value::Null), after_text.into()]));
+            rows.push(Row {
+                id,
+                action_id: p.action_id.map(|a| a.to_string()),
+                data,
+                audit: entry,
+                change_id: uuid::Uuid::now_v7().to_string(),
+                fields,
+                hlc: self.hlc.to_string(),
+            });
         }
-        if records.is_empty() {
-            return Ok(());
+        // Multi-row INSERTs with bound values: no per-row statement overhead, and no JSON
+        // escaping of the record text on the way in.
+        for part in rows.chunks(ROWS_PER_STATEMENT) {
+            let n = part.len();
+            let sql = format!(
+                "INSERT INTO {table}(id, action_id, data) VALUES {} ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+                placeholders(n, 3)
+            );
+            let mut q = sqlx::query(&sql);
+            for r in part {
+                q = q.bind(&r.id).bind(&r.action_id).bind(&r.data);
+            }
+            q.execute(&mut *self.tx).await?;
+            let sql = format!("INSERT INTO audit(seq, at, actor, entity, entity_id, op, before, after, prev_hash, hash) VALUES {}", placeholders(n, 10));
+            let mut q = sqlx::query(&sql);
+            for r in part {
+                let e = &r.audit;
+                q = q.bind(e.seq).bind(&e.at).bind(&e.actor).bind(&e.entity).bind(&e.entity_id).bind(&e.op).bind(&e.before).bind(&e.after).bind(&e.prev_hash).bind(&e.hash);
+            }
+            q.execute(&mut *self.tx).await?;
+            let sql = format!("INSERT INTO changes(change_id, entity, entity_id, fields, hlc, device_id) VALUES {}", placeholders(n, 6));
+            let mut q = sqlx::query(&sql);
+            for r in part {
+                q = q.bind(&r.change_id).bind(table).bind(&r.id).bind(r.fields.as_ref().unwrap_or(&r.data)).bind(&r.hlc).bind(&self.device);
+            }
+            q.execute(&mut *self.tx).await?;
         }
-        let upsert = format!(
-            "INSERT INTO {table}(id, action_id, data) SELECT j.value->>0, j.value->>1, j.value->>2 FROM json_each(?1) j WHERE true \
-             ON CONFLICT(id) DO UPDATE SET data = excluded.data"
-        );
-        sqlx::query(&upsert).bind(Value::Array(records).to_string()).execute(&mut *self.tx).await?;
-        sqlx::query(
-            "INSERT INTO audit(seq, at, actor, entity, entity_id, op, before, after, prev_hash, hash) \
-             SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7, j.value->>8, j.value->>9 \
-             FROM json_each(?1) j",
-        )
-        .bind(Value::Array(audits).to_string())
-        .execute(&mut *self.tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO changes(change_id, entity, entity_id, fields, hlc, device_id) \
-             SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5 FROM json_each(?1) j",
-        )
-        .bind(Value::Array(changes).to_string())
-        .execute(&mut *self.tx)
-        .await?;
         Ok(())
     }
 
@@ -259,6 +271,18 @@ impl Tx {
         Ok(format!("{year}-{n:04}"))
     }
 
+    /// Make sure the next local number for `year` is above `n`.
+    pub(crate) async fn raise_number_seq(&mut self, year: &str, n: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+        )
+        .bind(format!("number_seq:{year}"))
+        .bind(n.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
     /// Rebuild search entries, record the clock and the audit head, and commit.
     pub async fn commit(mut self) -> Result<()> {
         if !self.dirty_authorities.is_empty() {
@@ -270,9 +294,16 @@ impl Tx {
             self.dirty_actions.extend(rows.iter().filter_map(|s| s.parse::<Id>().ok()));
         }
         if !self.dirty_actions.is_empty() {
+            let stale: Vec<String> = self.dirty_actions.difference(&self.new_actions).map(Id::to_string).collect();
             let ids: Vec<String> = self.dirty_actions.iter().map(Id::to_string).collect();
+            for chunk in stale.chunks(BATCH * 5) {
+                sqlx::query("DELETE FROM action_search WHERE rowid IN (SELECT seq FROM actions WHERE id IN (SELECT value FROM json_each(?1)))")
+                    .bind(serde_json::to_string(chunk).expect("ids serialise"))
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
             for chunk in ids.chunks(BATCH * 5) {
-                reindex(&mut self.tx, chunk).await?;
+                index(&mut self.tx, chunk).await?;
             }
         }
         for (k, v) in [("hlc", self.hlc.to_string())] {
@@ -288,13 +319,9 @@ impl Tx {
     }
 }
 
-/// Rebuild the full-text entries of the given actions from their records.
-async fn reindex(conn: &mut sqlx::SqliteConnection, ids: &[String]) -> Result<()> {
-    let ids = serde_json::to_string(ids).expect("ids serialise");
-    sqlx::query("DELETE FROM action_search WHERE rowid IN (SELECT seq FROM actions WHERE id IN (SELECT value FROM json_each(?1)))")
-        .bind(&ids)
-        .execute(&mut *conn)
-        .await?;
+/// Write the full-text entries of the given actions from their records (old entries are
+/// removed first by the caller).
+async fn index(conn: &mut sqlx::SqliteConnection, ids: &[String]) -> Result<()> {
     sqlx::query(
         "INSERT INTO action_search(rowid, number, title, body, updates, authorities) \
          SELECT a.seq, a.number, a.title, a.data->>'body', \
@@ -303,7 +330,7 @@ async fn reindex(conn: &mut sqlx::SqliteConnection, ids: &[String]) -> Result<()
               FROM citations c JOIN authorities au ON au.id = c.authority_id WHERE c.action_id = a.id) \
          FROM actions a WHERE a.id IN (SELECT value FROM json_each(?1))",
     )
-    .bind(&ids)
+    .bind(serde_json::to_string(ids).expect("ids serialise"))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -355,6 +382,20 @@ impl Store {
         }
         mandate_domain::rules::check_can_write(self.actor())?;
         let mut tx = self.begin().await?;
+        let r = &reuse_reference_data(&mut tx, r).await?;
+        // Keep local numbering ahead of the numbers being inserted.
+        let mut top: std::collections::BTreeMap<&str, i64> = Default::default();
+        for a in &r.actions {
+            if let Some((y, n)) = a.number.split_once('-').filter(|(y, _)| y.len() == 4 && y.chars().all(|c| c.is_ascii_digit())) {
+                if let Ok(n) = n.parse::<i64>() {
+                    let e = top.entry(y).or_insert(0);
+                    *e = (*e).max(n);
+                }
+            }
+        }
+        for (y, n) in top {
+            tx.raise_number_seq(y, n).await?;
+        }
         let mut total = Written::default();
         let groups: Vec<Vec<Put>> = vec![
             puts(&r.offices), puts(&r.people), puts(&r.authorities), puts(&r.actions), puts(&r.citations), puts(&r.assignments),
@@ -378,6 +419,51 @@ impl Store {
         progress("indexing", 1, 1);
         Ok(total)
     }
+}
+
+/// Offices and authorities already in the workspace (same code, same citation) are reused, and
+/// the new records' references are pointed at them, so sample data can be added to a workspace
+/// that already has its own offices.
+async fn reuse_reference_data(tx: &mut Tx, r: &mandate_domain::Records) -> Result<mandate_domain::Records> {
+    use std::collections::HashMap;
+    let offices: HashMap<String, Id> = sqlx::query_as::<_, (String, String)>("SELECT code, id FROM offices")
+        .fetch_all(tx.conn())
+        .await?
+        .into_iter()
+        .filter_map(|(c, i)| Some((c, i.parse().ok()?)))
+        .collect();
+    let authorities: HashMap<String, Id> = sqlx::query_as::<_, (String, String)>("SELECT lower(citation), id FROM authorities")
+        .fetch_all(tx.conn())
+        .await?
+        .into_iter()
+        .filter_map(|(c, i)| Some((c, i.parse().ok()?)))
+        .collect();
+    let mut out = r.clone();
+    let mut remap: HashMap<Id, Id> = HashMap::new();
+    out.offices.retain(|o| match offices.get(&o.code.to_uppercase()) {
+        Some(existing) => {
+            remap.insert(o.id, *existing);
+            false
+        }
+        None => true,
+    });
+    out.authorities.retain(|a| match authorities.get(&a.citation.to_lowercase()) {
+        Some(existing) => {
+            remap.insert(a.id, *existing);
+            false
+        }
+        None => true,
+    });
+    let m = |id: &mut Id| {
+        if let Some(n) = remap.get(id) {
+            *id = *n;
+        }
+    };
+    out.people.iter_mut().filter_map(|p| p.office_id.as_mut()).for_each(m);
+    out.offices.iter_mut().filter_map(|o| o.parent_id.as_mut()).for_each(m);
+    out.assignments.iter_mut().for_each(|x| m(&mut x.office_id));
+    out.citations.iter_mut().for_each(|c| m(&mut c.authority_id));
+    Ok(out)
 }
 
 fn chunked(mut v: Vec<Put>, size: usize) -> Vec<Vec<Put>> {
