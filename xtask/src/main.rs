@@ -1,1 +1,155 @@
-fn main() {}
+//! Project automation: `cargo xtask run | test | bench`.
+//!
+//! A plain Rust binary so the commands work the same on every machine; `test` installs what the
+//! suite needs (Debian packages) before running it, because CI and every new machine start bare.
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("bench") => bench(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask run [--actions N] | test | bench [--quick]");
+            eprintln!("  run    build Mandate and create a demo workspace filled with sample data, then print the success measures");
+            eprintln!("  test   install what the tests need, check architecture invariants, run every test");
+            eprintln!("  bench  release-build benchmarks, side by side with their anchors; writes BENCHMARKS.md");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn sh(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {}", format!("{cmd:?}").replace('"', ""));
+    let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn have(bin: &str) -> bool {
+    Command::new("sh").arg("-c").arg(format!("command -v {bin}")).output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+/// Debian packages the test suite uses, each checked with dpkg before installing so reruns are fast.
+const TEST_PACKAGES: &[&str] = &["keyutils", "python3"];
+
+fn ensure_packages(pkgs: &[&str]) -> Result<()> {
+    if !have("dpkg") {
+        eprintln!("(not a Debian system: make sure these are installed: {})", pkgs.join(" "));
+        return Ok(());
+    }
+    let missing: Vec<&str> = pkgs
+        .iter()
+        .copied()
+        .filter(|p| !Command::new("dpkg").args(["-s", p]).output().map(|o| o.status.success()).unwrap_or(false))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    let sudo: &[&str] = if root { &[] } else { &["sudo"] };
+    let mut update = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+    if !root {
+        update.arg("apt-get");
+    }
+    update.arg("update");
+    sh(&mut update)?;
+    let mut install = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+    if !root {
+        install.arg("apt-get");
+    }
+    install.args(["install", "-y", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive");
+    sh(&mut install)
+}
+
+fn run(args: &[String]) -> Result<()> {
+    sh(Command::new("cargo").args(["build", "--release", "-p", "mandate-cli"]))?;
+    let mut demo = Command::new(root().join("target/release/mandate"));
+    demo.args(["--db", "demo/mandate-demo.db", "demo"]).args(args);
+    sh(&mut demo)
+}
+
+/// Architecture invariants that a dependency listing can check (see ARCHITECTURE.md).
+fn check_invariants() -> Result<()> {
+    let tree = |pkg: &str| -> Result<String> {
+        let o = Command::new("cargo").args(["tree", "-p", pkg, "-e", "normal", "--prefix", "none"]).output()?;
+        if !o.status.success() {
+            bail!("cargo tree -p {pkg} failed: {}", String::from_utf8_lossy(&o.stderr));
+        }
+        Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let crate_names = |t: &str| -> Vec<String> { t.lines().filter_map(|l| l.split_whitespace().next().map(str::to_string)).collect() };
+    for (pkg, forbidden) in [
+        ("mandate-domain", &["sqlx", "tokio", "tauri", "axum", "keyring", "libsqlite3-sys", "mandate-store"][..]),
+        ("mandate-interchange", &["sqlx", "tokio", "tauri", "axum", "keyring", "libsqlite3-sys", "mandate-store"][..]),
+        ("mandate-sample", &["sqlx", "tokio", "tauri", "axum", "keyring", "libsqlite3-sys", "mandate-store"][..]),
+        ("mandate-store", &["tauri", "axum"][..]),
+    ] {
+        let names = crate_names(&tree(pkg)?);
+        for f in forbidden {
+            if names.iter().any(|n| n == f) {
+                bail!("architecture invariant broken: {pkg} depends on {f} (see ARCHITECTURE.md)");
+            }
+        }
+    }
+    // Only the store knows SQL: no other crate's source mentions sqlx.
+    for dir in ["crates/domain", "crates/interchange", "crates/sample", "crates/cli/src"] {
+        let o = Command::new("grep").args(["-rl", "sqlx::", dir]).output()?;
+        let hits = String::from_utf8_lossy(&o.stdout);
+        if !hits.trim().is_empty() {
+            bail!("architecture invariant broken: only mandate-store uses sqlx, but {} does", hits.trim());
+        }
+    }
+    eprintln!("architecture invariants hold");
+    Ok(())
+}
+
+fn test() -> Result<()> {
+    ensure_packages(TEST_PACKAGES)?;
+    let shared = root().join("../shared/data/federal-register");
+    if !shared.exists() {
+        bail!("the real records are expected at {} (../shared beside the repository)", shared.display());
+    }
+    check_invariants()?;
+    sh(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
+    sh(Command::new("cargo").args(["build", "--workspace", "--all-targets", "--locked"]))?;
+    // The keychain test needs a session keyring of its own (kernel keyutils); `keyctl session -`
+    // gives the whole run a fresh one.
+    let mut cargo_test = if have("keyctl") {
+        let mut c = Command::new("keyctl");
+        c.args(["session", "-", "cargo"]);
+        c
+    } else {
+        Command::new("cargo")
+    };
+    cargo_test.args(["test", "--workspace", "--locked"]).env_remove("MANDATE_DB_KEY").env_remove("MANDATE_DB").env_remove("MANDATE_TODAY");
+    sh(&mut cargo_test)?;
+    // The README's run command, headless: the demo must work on a fresh machine.
+    let dir = std::env::temp_dir().join(format!("mandate-xtask-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    sh(Command::new(root().join("target/debug/mandate"))
+        .args(["--db"])
+        .arg(dir.join("demo.db"))
+        .args(["demo", "--actions", "300"])
+        .env("MANDATE_DB_KEY", "0f".repeat(32)))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("all tests passed");
+    Ok(())
+}
+
+fn bench(args: &[String]) -> Result<()> {
+    sh(Command::new("cargo").args(["build", "--release", "-p", "mandate-bench"]))?;
+    sh(Command::new(root().join("target/release/mandate-bench")).args(args))
+}

@@ -480,7 +480,9 @@ pub enum AuthorityCommand {
     },
     List,
     /// One authority with the actions citing it.
-    Show { citation: String },
+    Show {
+        citation: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -37,7 +37,11 @@ fn main() {
                 }
             }
             eprintln!("error: {msg}");
-            if rule { 3 } else { 1 }
+            if rule {
+                3
+            } else {
+                1
+            }
         }
     };
     std::process::exit(code);
@@ -159,18 +163,32 @@ async fn demo(cli: &Cli, a: &DemoArgs) -> Result<()> {
     }
     let source = key_source_for(&path);
     let key = if std::env::var_os(mandate_store::KEY_ENV).is_some() { source.load()? } else { DbKey::generate() };
-    source.save(&key).context("storing the demo workspace key")?;
-    let store = Store::create(&path, &key, Profile { name: "Demo Chief of Staff".into(), role: UserRole::Executive, office: Some("OCOS".into()) }).await?;
+    let stored = source.save(&key);
+    let store =
+        Store::create(&path, &key, Profile { name: "Demo Chief of Staff".into(), role: UserRole::Executive, office: Some("OCOS".into()) })
+            .await?;
     let t = std::time::Instant::now();
     let r = mandate_sample::generate(&mandate_sample::Options { actions: a.actions, today: today(cli), ..Default::default() });
     let w = store.insert_records(&r, &progress()).await?;
-    eprintln!("Generated {} actions ({} records, each with its audit and change-log entry) in {:.1?}", r.actions.len(), w.created, t.elapsed());
+    eprintln!(
+        "Generated {} actions ({} records, each with its audit and change-log entry) in {:.1?}",
+        r.actions.len(),
+        w.created,
+        t.elapsed()
+    );
     eprintln!("Workspace: {} (SQLCipher {})", path.display(), store.cipher_version().await?);
     let v = store.verify_audit().await?;
     eprintln!("Audit chain: {} entries, {}", v.entries, if v.ok { "verified" } else { "BROKEN" });
     let report = mandate_domain::metrics::report(&store.metrics_rows().await?, today(cli), None, None, None);
     print::metrics(&report);
     eprintln!();
+    match stored {
+        Ok(()) => eprintln!("The key is kept in {}.", source.describe()),
+        Err(e) => {
+            eprintln!("Note: {e}.");
+            eprintln!("To reopen this demo, set MANDATE_DB_KEY to its recovery code: {}", key.recovery_code().as_str());
+        }
+    }
     eprintln!("Try: mandate --db {} action list --overdue --limit 10", path.display());
     store.close().await;
     Ok(())
@@ -274,14 +292,29 @@ async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
                 print::authorities(json, &all);
             }
             AuthorityCommand::Show { citation } => {
-                let a = s.all::<Authority>().await?.into_iter().find(|a| a.citation.eq_ignore_ascii_case(citation)).ok_or_else(|| anyhow!("no authority `{citation}` in the library"))?;
+                let a = s
+                    .all::<Authority>()
+                    .await?
+                    .into_iter()
+                    .find(|a| a.citation.eq_ignore_ascii_case(citation))
+                    .ok_or_else(|| anyhow!("no authority `{citation}` in the library"))?;
                 let citing = s.actions_citing(a.id).await?;
                 print::authority(json, &a, &citing);
             }
         },
         Command::Risk { action, description, category, likelihood, impact, mitigation, owner } => {
             let r = s
-                .add_risk(action_id(s, action).await?, NewRisk { description: description.clone(), category: *category, likelihood: *likelihood, impact: *impact, mitigation: mitigation.clone().unwrap_or_default(), owner: owner.clone().unwrap_or_default() })
+                .add_risk(
+                    action_id(s, action).await?,
+                    NewRisk {
+                        description: description.clone(),
+                        category: *category,
+                        likelihood: *likelihood,
+                        impact: *impact,
+                        mitigation: mitigation.clone().unwrap_or_default(),
+                        owner: owner.clone().unwrap_or_default(),
+                    },
+                )
                 .await?;
             print::done(json, &r, &format!("Risk recorded (score {})", r.score()));
         }
@@ -295,7 +328,9 @@ async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
         }
         Command::Issue(c) => match c {
             IssueCommand::Raise { action, title, description, owner } => {
-                let i = s.raise_issue(action_id(s, action).await?, title, description.as_deref().unwrap_or(""), owner.as_deref().unwrap_or("")).await?;
+                let i = s
+                    .raise_issue(action_id(s, action).await?, title, description.as_deref().unwrap_or(""), owner.as_deref().unwrap_or(""))
+                    .await?;
                 print::done(json, &i, "Issue raised");
             }
             IssueCommand::Resolve { action, issue, note } => {
@@ -310,20 +345,35 @@ async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
         Command::Document(c) => match c {
             DocumentCommand::Add { action, file, name } => {
                 let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-                let name = name.clone().unwrap_or_else(|| file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into()));
+                let name = name
+                    .clone()
+                    .unwrap_or_else(|| file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into()));
                 let d = s.attach(action_id(s, action).await?, &name, media_type_for(&name), &bytes).await?;
                 print::done(json, &d, &format!("Attached {} ({} bytes, sha256 {})", d.name, d.size, &d.sha256[..12]));
             }
             DocumentCommand::Get { action, document, out } => {
                 let f = s.action_file(action_id(s, action).await?).await?;
-                let d = f.documents.iter().find(|d| d.id.to_string() == *document || d.name == *document).ok_or_else(|| anyhow!("no document `{document}` on {action}"))?;
+                let d = f
+                    .documents
+                    .iter()
+                    .find(|d| d.id.to_string() == *document || d.name == *document)
+                    .ok_or_else(|| anyhow!("no document `{document}` on {action}"))?;
                 let bytes = s.document_bytes(&d.sha256).await?;
                 std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
                 eprintln!("Wrote {} to {}", d.name, out.display());
             }
         },
         Command::Evaluate { action, result, on_time, within_scope, evidence, lessons } => {
-            let e = s.evaluate(action_id(s, action).await?, *result, yes_no(on_time)?, yes_no(within_scope)?, evidence.as_deref().unwrap_or(""), lessons.as_deref().unwrap_or("")).await?;
+            let e = s
+                .evaluate(
+                    action_id(s, action).await?,
+                    *result,
+                    yes_no(on_time)?,
+                    yes_no(within_scope)?,
+                    evidence.as_deref().unwrap_or(""),
+                    lessons.as_deref().unwrap_or(""),
+                )
+                .await?;
             print::done(json, &e, "Outcome evaluated");
         }
         Command::Office(c) => match c {

@@ -43,7 +43,16 @@ pub fn list(as_json: bool, items: &[ListItem]) {
     for i in items {
         let suspense = i.suspense.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
         let flag = if i.overdue { "!" } else { " " };
-        println!("{:<12} {:<10}{} {:<15} {:<10} {:>3}%  {}", i.number, suspense, flag, i.status.label(), i.priority.label(), i.percent_complete, clip(&i.title, 70));
+        println!(
+            "{:<12} {:<10}{} {:<15} {:<10} {:>3}%  {}",
+            i.number,
+            suspense,
+            flag,
+            i.status.label(),
+            i.priority.label(),
+            i.percent_complete,
+            clip(&i.title, 70)
+        );
     }
     println!("{} action{}", items.len(), if items.len() == 1 { "" } else { "s" });
 }
@@ -81,7 +90,13 @@ pub fn show(f: &ActionFile, offices: &[Office], today: NaiveDate) {
     println!("{} · {} · {} · {}% complete", a.kind.label(), a.priority.label(), a.status.label(), a.percent_complete);
     if let Some(s) = a.suspense {
         let days = (s - today).num_days();
-        let when = if !a.status.is_open() { String::new() } else if days < 0 { format!(" (OVERDUE by {} days)", -days) } else { format!(" ({days} days left)") };
+        let when = if !a.status.is_open() {
+            String::new()
+        } else if days < 0 {
+            format!(" (OVERDUE by {} days)", -days)
+        } else {
+            format!(" ({days} days left)")
+        };
         println!("Suspense: {s}{when}");
     }
     if let Some(o) = &a.issuing_official {
@@ -103,11 +118,16 @@ pub fn show(f: &ActionFile, offices: &[Office], today: NaiveDate) {
     if !f.assignments.is_empty() {
         println!("\nAssignments:");
         for x in &f.assignments {
-            let ack = x.acknowledged.as_ref().map(|s| format!("acknowledged {}", s.at.date_naive())).unwrap_or_else(|| "not acknowledged".into());
+            let ack =
+                x.acknowledged.as_ref().map(|s| format!("acknowledged {}", s.at.date_naive())).unwrap_or_else(|| "not acknowledged".into());
             let conc = match &x.concurrence {
                 Some(c) => {
                     let res = if c.answer == ConcurrenceAnswer::NonConcur {
-                        if c.resolution.is_some() { " (resolved)" } else { " (UNRESOLVED)" }
+                        if c.resolution.is_some() {
+                            " (resolved)"
+                        } else {
+                            " (UNRESOLVED)"
+                        }
                     } else {
                         ""
                     };
@@ -117,7 +137,12 @@ pub fn show(f: &ActionFile, offices: &[Office], today: NaiveDate) {
                 None => String::new(),
             };
             let del = x.delegation.as_ref().map(|d| format!(", delegated to {}", d.to)).unwrap_or_default();
-            println!("  {:<5} {:<8} suspense {}  {ack}{conc}{del}", x.role.label(), code(x.office_id), x.suspense.map(|d| d.to_string()).unwrap_or_else(|| "—".into()));
+            println!(
+                "  {:<5} {:<8} suspense {}  {ack}{conc}{del}",
+                x.role.label(),
+                code(x.office_id),
+                x.suspense.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
+            );
         }
     }
     if !f.extensions.is_empty() {
@@ -134,7 +159,16 @@ pub fn show(f: &ActionFile, offices: &[Office], today: NaiveDate) {
     if !f.risks.is_empty() {
         println!("\nRisks:");
         for r in &f.risks {
-            println!("  [{:>2}] {} ({}, L{} × I{}, {}) {}", r.score(), r.description, r.category.label(), r.likelihood, r.impact, r.status.label(), if r.mitigation.is_empty() { String::new() } else { format!("— mitigation: {}", r.mitigation) });
+            println!(
+                "  [{:>2}] {} ({}, L{} × I{}, {}) {}",
+                r.score(),
+                r.description,
+                r.category.label(),
+                r.likelihood,
+                r.impact,
+                r.status.label(),
+                if r.mitigation.is_empty() { String::new() } else { format!("— mitigation: {}", r.mitigation) }
+            );
         }
     }
     if !f.impacts.is_empty() {
@@ -160,12 +194,24 @@ pub fn show(f: &ActionFile, offices: &[Office], today: NaiveDate) {
         println!("\nRelations:");
         for r in &f.relations {
             if let Some(b) = f.brief(r.target_id) {
-                println!("  {} {} {}{}", r.kind.label(), b.number, b.title, if r.note.is_empty() { String::new() } else { format!(" ({})", r.note) });
+                println!(
+                    "  {} {} {}{}",
+                    r.kind.label(),
+                    b.number,
+                    b.title,
+                    if r.note.is_empty() { String::new() } else { format!(" ({})", r.note) }
+                );
             }
         }
         for r in &f.inverse_relations {
             if let Some(b) = f.brief(r.action_id) {
-                println!("  {} {} {}{}", r.kind.inverse_label(), b.number, b.title, if r.note.is_empty() { String::new() } else { format!(" ({})", r.note) });
+                println!(
+                    "  {} {} {}{}",
+                    r.kind.inverse_label(),
+                    b.number,
+                    b.title,
+                    if r.note.is_empty() { String::new() } else { format!(" ({})", r.note) }
+                );
             }
         }
     }
@@ -183,7 +229,12 @@ pub fn show(f: &ActionFile, offices: &[Office], today: NaiveDate) {
         }
     }
     if let Some(e) = &f.evaluation {
-        println!("\nOutcome: {} · on time: {} · within scope: {}", e.result.label(), if e.on_time { "yes" } else { "no" }, if e.within_scope { "yes" } else { "no" });
+        println!(
+            "\nOutcome: {} · on time: {} · within scope: {}",
+            e.result.label(),
+            if e.on_time { "yes" } else { "no" },
+            if e.within_scope { "yes" } else { "no" }
+        );
         if !e.lessons_learned.is_empty() {
             println!("Lessons learned: {}", e.lessons_learned);
         }
@@ -191,7 +242,14 @@ pub fn show(f: &ActionFile, offices: &[Office], today: NaiveDate) {
     if !f.transitions.is_empty() {
         println!("\nLifecycle:");
         for t in &f.transitions {
-            println!("  {} {} → {} by {}{}", t.at.at.date_naive(), t.from.label(), t.to.label(), t.at.by, if t.reason.is_empty() { String::new() } else { format!(": {}", t.reason) });
+            println!(
+                "  {} {} → {} by {}{}",
+                t.at.at.date_naive(),
+                t.from.label(),
+                t.to.label(),
+                t.at.by,
+                if t.reason.is_empty() { String::new() } else { format!(": {}", t.reason) }
+            );
         }
     }
     println!("\nid {}", a.id);
@@ -254,7 +312,14 @@ fn measures_rows(m: &Measures) -> Vec<(&'static str, String)> {
         ("With legal authority", format!("{} ({})", m.with_authority, pct(m.pct_with_authority))),
         ("With risk assessment", format!("{} ({})", m.with_risk_assessment, pct(m.pct_with_risk_assessment))),
         ("With outcome evaluation", format!("{} ({})", m.with_outcome_evaluation, pct(m.pct_with_outcome_evaluation))),
-        ("Time to concurrence (median / mean h)", format!("{} / {}", m.median_hours_to_concurrence.map(|h| format!("{h:.1}")).unwrap_or("—".into()), m.mean_hours_to_concurrence.map(|h| format!("{h:.1}")).unwrap_or("—".into()))),
+        (
+            "Time to concurrence (median / mean h)",
+            format!(
+                "{} / {}",
+                m.median_hours_to_concurrence.map(|h| format!("{h:.1}")).unwrap_or("—".into()),
+                m.mean_hours_to_concurrence.map(|h| format!("{h:.1}")).unwrap_or("—".into())
+            ),
+        ),
         ("Spanning several offices", m.spanning_several_offices.to_string()),
     ]
 }
@@ -267,7 +332,11 @@ pub fn metrics(r: &MetricsReport) {
             o.as_ref().map(|o| format!("office {o} ")).unwrap_or_default(),
             match (f, t) {
                 (None, None) => String::new(),
-                (f, t) => format!("issued {} to {}", f.map(|d| d.to_string()).unwrap_or("…".into()), t.map(|d| d.to_string()).unwrap_or("…".into())),
+                (f, t) => format!(
+                    "issued {} to {}",
+                    f.map(|d| d.to_string()).unwrap_or("…".into()),
+                    t.map(|d| d.to_string()).unwrap_or("…".into())
+                ),
             }
         ),
     };
@@ -277,11 +346,21 @@ pub fn metrics(r: &MetricsReport) {
     }
     if !r.per_office.is_empty() {
         println!("\nPer office:");
-        println!("  {:<8} {:>7} {:>9} {:>8} {:>7} {:>8} {:>9} {:>7}", "OFFICE", "ACTIONS", "ON TIME%", "MISSED", "NO OPR", "AUTH%", "RISK%", "EVAL%");
+        println!(
+            "  {:<8} {:>7} {:>9} {:>8} {:>7} {:>8} {:>9} {:>7}",
+            "OFFICE", "ACTIONS", "ON TIME%", "MISSED", "NO OPR", "AUTH%", "RISK%", "EVAL%"
+        );
         for (code, m) in &r.per_office {
             println!(
                 "  {:<8} {:>7} {:>9} {:>8} {:>7} {:>8} {:>9} {:>7}",
-                code, m.actions, pct(m.pct_on_time_within_scope), m.missed_deadlines, m.without_opr, pct(m.pct_with_authority), pct(m.pct_with_risk_assessment), pct(m.pct_with_outcome_evaluation)
+                code,
+                m.actions,
+                pct(m.pct_on_time_within_scope),
+                m.missed_deadlines,
+                m.without_opr,
+                pct(m.pct_with_authority),
+                pct(m.pct_with_risk_assessment),
+                pct(m.pct_with_outcome_evaluation)
             );
         }
     }

@@ -30,7 +30,12 @@ impl Ws {
     }
     fn ok(&self, args: &[&str]) -> String {
         let o = self.run(args);
-        assert!(o.status.success(), "mandate {args:?} failed: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "mandate {args:?} failed: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8(o.stdout).unwrap()
     }
     fn json(&self, args: &[&str]) -> serde_json::Value {
@@ -53,7 +58,23 @@ fn whole_workflow_with_rules_and_json() {
     ws.ok(&["office", "add", "--code", "OGC", "--name", "Office of the General Counsel"]);
     ws.ok(&["office", "add", "--code", "OCFO", "--name", "Office of the Chief Financial Officer"]);
     ws.ok(&["office", "add", "--code", "OHIO", "--name", "State of Ohio EMA", "--kind", "partner"]);
-    let created = ws.json(&["action", "create", "--title", "Prepare hurricane season plan", "--kind", "directive", "--official", "Secretary", "--suspense", "2026-12-15", "--authority", "42 U.S.C. 5121", "--priority", "immediate", "--issue"]);
+    let created = ws.json(&[
+        "action",
+        "create",
+        "--title",
+        "Prepare hurricane season plan",
+        "--kind",
+        "directive",
+        "--official",
+        "Secretary",
+        "--suspense",
+        "2026-12-15",
+        "--authority",
+        "42 U.S.C. 5121",
+        "--priority",
+        "immediate",
+        "--issue",
+    ]);
     assert_eq!(created["number"], "2026-0001");
     assert_eq!(created["status"], "issued");
     // A rule violation: exit code 3 and the rule named on stderr.
@@ -65,7 +86,20 @@ fn whole_workflow_with_rules_and_json() {
     ws.ok(&["assign", "2026-0001", "--office", "OHIO", "--role", "info"]);
     let o = ws.run(&["assign", "2026-0001", "--office", "OCOS", "--role", "opr"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("rule: one-opr"));
-    ws.ok(&["risk", "2026-0001", "--description", "Shelter capacity short", "--category", "operational", "--likelihood", "4", "--impact", "5", "--mitigation", "Pre-negotiate with schools"]);
+    ws.ok(&[
+        "risk",
+        "2026-0001",
+        "--description",
+        "Shelter capacity short",
+        "--category",
+        "operational",
+        "--likelihood",
+        "4",
+        "--impact",
+        "5",
+        "--mitigation",
+        "Pre-negotiate with schools",
+    ]);
     ws.ok(&["impact", "2026-0001", "--area", "cost", "--description", "Overtime for staff", "--cost", "250000"]);
     ws.ok(&["acknowledge", "2026-0001", "--office", "OGC"]);
     ws.ok(&["acknowledge", "2026-0001", "--office", "OCFO"]);
@@ -87,7 +121,18 @@ fn whole_workflow_with_rules_and_json() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("rule: blockers-done"), "{}", String::from_utf8_lossy(&o.stderr));
     ws.ok(&["action", "cancel", "2026-0002", "--reason", "Merged into the parent"]);
     ws.ok(&["action", "complete", "2026-0001"]);
-    ws.ok(&["evaluate", "2026-0001", "--result", "met", "--on-time", "yes", "--within-scope", "yes", "--lessons", "Start shelter surveys in March"]);
+    ws.ok(&[
+        "evaluate",
+        "2026-0001",
+        "--result",
+        "met",
+        "--on-time",
+        "yes",
+        "--within-scope",
+        "yes",
+        "--lessons",
+        "Start shelter surveys in March",
+    ]);
     ws.ok(&["action", "close", "2026-0001"]);
     assert_eq!(ws.run(&["update", "2026-0001", "--percent", "100", "--text", "late note"]).status.code(), Some(3));
 
@@ -169,7 +214,17 @@ fn list_filters_and_json_shape() {
 fn csv_export_reads_back_with_pythons_csv_module() {
     let ws = Ws::new();
     ws.ok(&["sample", "--actions", "60"]);
-    ws.ok(&["action", "create", "--title", "Quotes \"here\", commas, and\nnewlines — café", "--official", "Secretary", "--issue", "--body", "line1\nline2, \"quoted\""]);
+    ws.ok(&[
+        "action",
+        "create",
+        "--title",
+        "Quotes \"here\", commas, and\nnewlines — café",
+        "--official",
+        "Secretary",
+        "--issue",
+        "--body",
+        "line1\nline2, \"quoted\"",
+    ]);
     let out = ws.path("actions.csv");
     ws.ok(&["export", "csv", "--out", out.to_str().unwrap()]);
     let py = Command::new("python3")
@@ -208,10 +263,20 @@ fn ics_export_parses_with_an_independent_parser() {
     assert_eq!(cals.len(), 1);
     let events = &cals[0].events;
     let open = ws.json(&["action", "list", "--status", "issued", "--status", "assigned", "--status", "in_progress", "--status", "blocked"]);
-    let action_events: Vec<_> = events.iter().filter(|e| e.properties.iter().any(|p| p.name == "SUMMARY" && p.value.as_deref().unwrap_or("").starts_with("Suspense: "))).collect();
+    let action_events: Vec<_> = events
+        .iter()
+        .filter(|e| e.properties.iter().any(|p| p.name == "SUMMARY" && p.value.as_deref().unwrap_or("").starts_with("Suspense: ")))
+        .collect();
     assert_eq!(action_events.len(), open.as_array().unwrap().len());
     let first = &open.as_array().unwrap()[0];
-    let ev = action_events.iter().find(|e| e.properties.iter().any(|p| p.name == "UID" && p.value.as_deref() == Some(&format!("{}@mandate", first["id"].as_str().unwrap())))).unwrap();
+    let ev = action_events
+        .iter()
+        .find(|e| {
+            e.properties
+                .iter()
+                .any(|p| p.name == "UID" && p.value.as_deref() == Some(&format!("{}@mandate", first["id"].as_str().unwrap())))
+        })
+        .unwrap();
     let prop = |n: &str| ev.properties.iter().find(|p| p.name == n).and_then(|p| p.value.clone()).unwrap();
     assert_eq!(prop("DTSTART"), first["suspense"].as_str().unwrap().replace('-', ""));
     assert!(prop("SUMMARY").contains(first["number"].as_str().unwrap()));
@@ -236,10 +301,17 @@ fn wrong_or_missing_key_fails_clearly() {
 fn recovery_and_rekey_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.db");
-    let run = |args: &[&str], key: &str| Command::new(env!("CARGO_BIN_EXE_mandate")).arg("--db").arg(&db).args(args).env("MANDATE_DB_KEY", key).output().unwrap();
+    let run = |args: &[&str], key: &str| {
+        Command::new(env!("CARGO_BIN_EXE_mandate")).arg("--db").arg(&db).args(args).env("MANDATE_DB_KEY", key).output().unwrap()
+    };
     let o = run(&["init", "--name", "A"], KEY);
     let out = String::from_utf8_lossy(&o.stdout).to_string();
-    let code = out.lines().find(|l| l.trim().len() == 65 && l.trim().matches('-').count() == 10).expect("recovery code printed").trim().to_string();
+    let code = out
+        .lines()
+        .find(|l| l.trim().len() == 65 && l.trim().matches('-').count() == 10)
+        .expect("recovery code printed")
+        .trim()
+        .to_string();
     // The recovery code is accepted (with a nonsense env key it still opens, since the code is tried first).
     let o = run(&["key", "recover", "--code", &code], KEY);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -280,7 +352,12 @@ fn kill_9_during_a_large_import_leaves_before_or_after() {
     let before = state(&ws);
     let mut outcomes = std::collections::BTreeSet::new();
     for delay_ms in [50u64, 200, 400, 700, 1000, 1500] {
-        let mut child = ws.cmd(&["import", bundle.to_str().unwrap(), shared_data().to_str().unwrap()]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let mut child = ws
+            .cmd(&["import", bundle.to_str().unwrap(), shared_data().to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = Command::new("kill").arg("-9").arg(child.id().to_string()).status();
         let status = child.wait().unwrap();

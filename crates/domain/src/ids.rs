@@ -52,9 +52,7 @@ impl fmt::Debug for Id {
 impl FromStr for Id {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        uuid::Uuid::parse_str(s.trim())
-            .map(Id)
-            .map_err(|_| format!("`{s}` is not a record id (expected a UUID)"))
+        uuid::Uuid::parse_str(s.trim()).map(Id).map_err(|_| format!("`{s}` is not a record id (expected a UUID)"))
     }
 }
 

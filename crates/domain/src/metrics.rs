@@ -143,7 +143,13 @@ pub fn measure<'a>(rows: impl IntoIterator<Item = &'a MetricsRow>, today: NaiveD
 }
 
 /// The full report: overall and per office, optionally narrowed to one office and a period.
-pub fn report(rows: &[MetricsRow], today: NaiveDate, office: Option<&str>, from: Option<NaiveDate>, to: Option<NaiveDate>) -> MetricsReport {
+pub fn report(
+    rows: &[MetricsRow],
+    today: NaiveDate,
+    office: Option<&str>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> MetricsReport {
     let in_scope: Vec<&MetricsRow> = rows
         .iter()
         .filter(|r| from.is_none_or(|f| r.period_date >= f) && to.is_none_or(|t| r.period_date <= t))

@@ -240,15 +240,11 @@ impl TryFrom<String> for Marking {
         let ok = up == "UNCLASSIFIED"
             || up == "CUI"
             || (up.starts_with("CUI//")
-                && up[5..].split(['/', ',']).filter(|p| !p.is_empty()).all(|p| {
-                    p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                }));
+                && up[5..].split(['/', ',']).filter(|p| !p.is_empty()).all(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')));
         if ok {
             Ok(Marking(up))
         } else {
-            Err(format!(
-                "`{s}` is not a handling marking Mandate accepts (UNCLASSIFIED, CUI, or CUI//CATEGORY…)"
-            ))
+            Err(format!("`{s}` is not a handling marking Mandate accepts (UNCLASSIFIED, CUI, or CUI//CATEGORY…)"))
         }
     }
 }
@@ -491,9 +487,7 @@ pub struct Assignment {
 impl Assignment {
     /// A non-concurrence nobody has resolved yet blocks completion.
     pub fn has_unresolved_non_concurrence(&self) -> bool {
-        self.concurrence
-            .as_ref()
-            .is_some_and(|c| c.answer == ConcurrenceAnswer::NonConcur && c.resolution.is_none())
+        self.concurrence.as_ref().is_some_and(|c| c.answer == ConcurrenceAnswer::NonConcur && c.resolution.is_none())
     }
 }
 
@@ -804,9 +798,20 @@ pub struct Records {
 
 impl Records {
     pub fn len(&self) -> usize {
-        self.offices.len() + self.people.len() + self.authorities.len() + self.actions.len() + self.citations.len()
-            + self.assignments.len() + self.extensions.len() + self.risks.len() + self.impacts.len() + self.updates.len()
-            + self.issues.len() + self.relations.len() + self.evaluations.len() + self.transitions.len()
+        self.offices.len()
+            + self.people.len()
+            + self.authorities.len()
+            + self.actions.len()
+            + self.citations.len()
+            + self.assignments.len()
+            + self.extensions.len()
+            + self.risks.len()
+            + self.impacts.len()
+            + self.updates.len()
+            + self.issues.len()
+            + self.relations.len()
+            + self.evaluations.len()
+            + self.transitions.len()
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0

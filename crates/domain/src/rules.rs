@@ -82,10 +82,7 @@ pub fn validate_action(a: &Action) -> RuleResult<()> {
     }
     if let (Some(issued), Some(suspense)) = (a.issued_on, a.suspense) {
         if suspense < issued {
-            return broken(
-                "suspense-after-issue",
-                format!("suspense {suspense} is before the issue date {issued}"),
-            );
+            return broken("suspense-after-issue", format!("suspense {suspense} is before the issue date {issued}"));
         }
     }
     if a.percent_complete > 100 {
@@ -188,14 +185,17 @@ pub fn transition(file: &ActionFile, to: Status, reason: &str, ctx: &Ctx) -> Rul
     check_can_write(&ctx.actor)?;
     check_transition(file, to)?;
     let from = file.action.status;
-    let needs_reason = matches!(to, Status::Blocked | Status::Cancelled | Status::Superseded)
-        || (from == Status::Closed && to == Status::InProgress);
+    let needs_reason =
+        matches!(to, Status::Blocked | Status::Cancelled | Status::Superseded) || (from == Status::Closed && to == Status::InProgress);
     if needs_reason && reason.trim().is_empty() {
         return broken("reason-required", format!("going to {} needs a reason, which is kept in the record", to.label().to_lowercase()));
     }
     match to {
         Status::Closed if ctx.actor.role != UserRole::Executive => {
-            return broken("close-by-executive", format!("only an executive may close an action; {} is {}", ctx.actor.name, ctx.actor.role.label().to_lowercase()));
+            return broken(
+                "close-by-executive",
+                format!("only an executive may close an action; {} is {}", ctx.actor.name, ctx.actor.role.label().to_lowercase()),
+            );
         }
         Status::Issued if ctx.actor.role == UserRole::Staff => {
             return broken("issue-by-leadership", "staff draft actions; an executive or office lead issues them");
@@ -286,16 +286,27 @@ pub fn concur(file: &ActionFile, assignment_id: Id, answer: ConcurrenceAnswer, c
     check_editable(file)?;
     let mut x = find_assignment(file, assignment_id)?.clone();
     if x.role != Role::Ocr {
-        return broken("concur-by-ocr", format!("only an office of coordinating responsibility concurs; this assignment is {}", x.role.label()));
+        return broken(
+            "concur-by-ocr",
+            format!("only an office of coordinating responsibility concurs; this assignment is {}", x.role.label()),
+        );
     }
     if answer != ConcurrenceAnswer::Concur && comment.trim().is_empty() {
-        let what = if answer == ConcurrenceAnswer::NonConcur { "a non-concurrence needs its reason" } else { "concur with comment needs the comment" };
+        let what = if answer == ConcurrenceAnswer::NonConcur {
+            "a non-concurrence needs its reason"
+        } else {
+            "concur with comment needs the comment"
+        };
         return broken("concurrence-comment", what);
     }
     if x.concurrence.as_ref().is_some_and(|c| !c.answer.eq(&ConcurrenceAnswer::NonConcur) || c.resolution.is_none()) {
-        return broken("concur-once", "this office has already answered; a non-concurrence can be answered again only after it is resolved");
+        return broken(
+            "concur-once",
+            "this office has already answered; a non-concurrence can be answered again only after it is resolved",
+        );
     }
-    x.concurrence = Some(Concurrence { answer, comment: comment.trim().to_string(), by: ctx.actor.name.clone(), at: ctx.now, resolution: None });
+    x.concurrence =
+        Some(Concurrence { answer, comment: comment.trim().to_string(), by: ctx.actor.name.clone(), at: ctx.now, resolution: None });
     Ok(x)
 }
 
@@ -315,7 +326,13 @@ pub fn resolve_non_concurrence(file: &ActionFile, assignment_id: Id, note: &str,
     Ok(x)
 }
 
-pub fn request_extension(file: &ActionFile, assignment_id: Id, requested: NaiveDate, justification: &str, ctx: &Ctx) -> RuleResult<ExtensionRequest> {
+pub fn request_extension(
+    file: &ActionFile,
+    assignment_id: Id,
+    requested: NaiveDate,
+    justification: &str,
+    ctx: &Ctx,
+) -> RuleResult<ExtensionRequest> {
     check_can_write(&ctx.actor)?;
     check_editable(file)?;
     let x = find_assignment(file, assignment_id)?;
@@ -447,7 +464,13 @@ pub fn add_update(file: &ActionFile, percent: u8, text: &str, ctx: &Ctx) -> Rule
     check_can_write(&ctx.actor)?;
     check_editable(file)?;
     if !matches!(file.action.status, Status::Assigned | Status::InProgress | Status::Blocked) {
-        return broken("update-while-executing", format!("status updates are reported while an action is assigned or in progress; it is {}", file.action.status.label().to_lowercase()));
+        return broken(
+            "update-while-executing",
+            format!(
+                "status updates are reported while an action is assigned or in progress; it is {}",
+                file.action.status.label().to_lowercase()
+            ),
+        );
     }
     if percent > 100 {
         return broken("percent-range", format!("percent complete must be between 0 and 100 (got {percent})"));
@@ -455,7 +478,13 @@ pub fn add_update(file: &ActionFile, percent: u8, text: &str, ctx: &Ctx) -> Rule
     if text.trim().is_empty() {
         return broken("update-text", "a status update needs some text");
     }
-    let u = StatusUpdate { id: Id::new(), action_id: file.action.id, percent_complete: percent, text: text.trim().to_string(), reported: ctx.stamp() };
+    let u = StatusUpdate {
+        id: Id::new(),
+        action_id: file.action.id,
+        percent_complete: percent,
+        text: text.trim().to_string(),
+        reported: ctx.stamp(),
+    };
     let mut a = file.action.clone();
     a.percent_complete = percent;
     let mut t = None;
@@ -512,10 +541,11 @@ pub fn relate(file: &ActionFile, kind: RelationKind, target: &ActionBrief, note:
     if file.relations.iter().any(|r| r.kind == kind && r.target_id == target.id) {
         return broken("relation-once", format!("{} already {} {}", file.action.number, kind.label().to_lowercase(), target.number));
     }
-    if kind == RelationKind::Blocks
-        && file.inverse_relations.iter().any(|r| r.kind == RelationKind::Blocks && r.action_id == target.id)
-    {
-        return broken("no-blocking-loop", format!("{} already blocks {}; they cannot block each other", target.number, file.action.number));
+    if kind == RelationKind::Blocks && file.inverse_relations.iter().any(|r| r.kind == RelationKind::Blocks && r.action_id == target.id) {
+        return broken(
+            "no-blocking-loop",
+            format!("{} already blocks {}; they cannot block each other", target.number, file.action.number),
+        );
     }
     Ok(Relation { id: Id::new(), action_id: file.action.id, kind, target_id: target.id, note: note.trim().to_string() })
 }
@@ -524,7 +554,10 @@ pub fn relate(file: &ActionFile, kind: RelationKind, target: &ActionBrief, note:
 pub fn evaluate(file: &ActionFile, mut eval: Evaluation, ctx: &Ctx) -> RuleResult<(Evaluation, Action, Transition)> {
     check_can_write(&ctx.actor)?;
     if file.action.status != Status::Completed {
-        return broken("evaluate-when-completed", format!("an outcome is evaluated once the action is completed; it is {}", file.action.status.label().to_lowercase()));
+        return broken(
+            "evaluate-when-completed",
+            format!("an outcome is evaluated once the action is completed; it is {}", file.action.status.label().to_lowercase()),
+        );
     }
     if file.evaluation.is_some() {
         return broken("evaluate-once", "this action already has an outcome evaluation");
@@ -734,7 +767,13 @@ mod tests {
         let mut other = Action::draft("Budget approval", ActionKind::DecisionMemo);
         other.number = "2026-0002".into();
         other.status = Status::InProgress;
-        f.inverse_relations.push(Relation { id: Id::new(), action_id: other.id, kind: RelationKind::Blocks, target_id: f.action.id, note: String::new() });
+        f.inverse_relations.push(Relation {
+            id: Id::new(),
+            action_id: other.id,
+            kind: RelationKind::Blocks,
+            target_id: f.action.id,
+            note: String::new(),
+        });
         f.related.push(ActionBrief::from(&other));
         assert_eq!(check_transition(&f, Status::Completed).unwrap_err().rule, "blockers-done");
         f.related[0].status = Status::Completed;
@@ -876,7 +915,13 @@ mod tests {
         let r = relate(&f, RelationKind::Amends, &ob, "", &exec()).unwrap();
         f.relations.push(r);
         assert_eq!(relate(&f, RelationKind::Amends, &ob, "", &exec()).unwrap_err().rule, "relation-once");
-        f.inverse_relations.push(Relation { id: Id::new(), action_id: other.id, kind: RelationKind::Blocks, target_id: f.action.id, note: String::new() });
+        f.inverse_relations.push(Relation {
+            id: Id::new(),
+            action_id: other.id,
+            kind: RelationKind::Blocks,
+            target_id: f.action.id,
+            note: String::new(),
+        });
         assert_eq!(relate(&f, RelationKind::Blocks, &ob, "", &exec()).unwrap_err().rule, "no-blocking-loop");
     }
 

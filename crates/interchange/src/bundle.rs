@@ -34,9 +34,17 @@ pub fn write(out: &mut dyn Write, exported_at: &str, tables: &[(&str, Vec<String
 }
 
 pub fn parse(file: &str, text: &str) -> Result<Bundle, Problem> {
-    let b: Bundle = serde_json::from_str(text).map_err(|e| Problem { file: file.into(), line: Some(e.line()), message: format!("not a Mandate export: {e}") })?;
+    let b: Bundle = serde_json::from_str(text).map_err(|e| Problem {
+        file: file.into(),
+        line: Some(e.line()),
+        message: format!("not a Mandate export: {e}"),
+    })?;
     if b.mandate_export != VERSION {
-        return Err(Problem { file: file.into(), line: Some(1), message: format!("export format version {} is not supported (this Mandate reads version {VERSION})", b.mandate_export) });
+        return Err(Problem {
+            file: file.into(),
+            line: Some(1),
+            message: format!("export format version {} is not supported (this Mandate reads version {VERSION})", b.mandate_export),
+        });
     }
     Ok(b)
 }
@@ -60,7 +68,8 @@ mod tests {
     #[test]
     fn roundtrip_and_lines() {
         let mut buf = Vec::new();
-        write(&mut buf, "2026-11-24T00:00:00Z", &[("offices", vec!["{\"id\":1}".into(), "{\"id\":2}".into()]), ("actions", vec![])]).unwrap();
+        write(&mut buf, "2026-11-24T00:00:00Z", &[("offices", vec!["{\"id\":1}".into(), "{\"id\":2}".into()]), ("actions", vec![])])
+            .unwrap();
         let text = String::from_utf8(buf).unwrap();
         let b = parse("x.json", &text).unwrap();
         assert_eq!(b.records["offices"].len(), 2);

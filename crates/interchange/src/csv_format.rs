@@ -6,8 +6,23 @@ use chrono::NaiveDate;
 use mandate_domain::{ActionKind, Id, Marking, Priority, Status};
 
 pub const HEADERS: &[&str] = &[
-    "number", "title", "kind", "status", "priority", "marking", "issuing_official", "issued_on", "suspense", "percent_complete",
-    "opr", "ocr", "info", "authorities", "overdue", "body", "id",
+    "number",
+    "title",
+    "kind",
+    "status",
+    "priority",
+    "marking",
+    "issuing_official",
+    "issued_on",
+    "suspense",
+    "percent_complete",
+    "opr",
+    "ocr",
+    "info",
+    "authorities",
+    "overdue",
+    "body",
+    "id",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -62,7 +77,8 @@ pub fn write(out: &mut dyn std::io::Write, rows: &[CsvAction]) -> Result<(), csv
 
 /// Read rows; a row that cannot be read is reported with its line and skipped.
 pub fn parse(file: &str, text: &str) -> (Vec<(usize, CsvAction)>, Vec<Problem>) {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::Fields).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::Fields).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let mut problems = Vec::new();
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_ascii_lowercase().replace(' ', "_")).collect(),
@@ -100,7 +116,11 @@ pub fn parse(file: &str, text: &str) -> (Vec<(usize, CsvAction)>, Vec<Problem>) 
             };
             let or = |name: &str, default: &str| {
                 let v = get(name);
-                if v.is_empty() { default.to_string() } else { v }
+                if v.is_empty() {
+                    default.to_string()
+                } else {
+                    v
+                }
             };
             let percent = or("percent_complete", "0");
             Ok(CsvAction {
@@ -117,7 +137,11 @@ pub fn parse(file: &str, text: &str) -> (Vec<(usize, CsvAction)>, Vec<Problem>) 
                 issuing_official: Some(get("issuing_official")).filter(|s| !s.is_empty()),
                 issued_on: date("issued_on")?,
                 suspense: date("suspense")?,
-                percent_complete: percent.parse().ok().filter(|p| *p <= 100).ok_or_else(|| format!("percent_complete `{percent}` is not 0–100"))?,
+                percent_complete: percent
+                    .parse()
+                    .ok()
+                    .filter(|p| *p <= 100)
+                    .ok_or_else(|| format!("percent_complete `{percent}` is not 0–100"))?,
                 opr: Some(get("opr")).filter(|s| !s.is_empty()),
                 ocr: list("ocr"),
                 info: list("info"),

@@ -45,7 +45,11 @@ pub fn parse(file: &str, text: &str) -> (Vec<PublicOrder>, Vec<Problem>) {
     let finish = |cur: Option<(PublicOrder, usize)>, out: &mut Vec<PublicOrder>, problems: &mut Vec<Problem>| {
         if let Some((o, line)) = cur {
             if o.title.is_empty() {
-                problems.push(Problem { file: file.into(), line: Some(line), message: format!("EO {} has no title line; kept with a placeholder title", o.number) });
+                problems.push(Problem {
+                    file: file.into(),
+                    line: Some(line),
+                    message: format!("EO {} has no title line; kept with a placeholder title", o.number),
+                });
                 out.push(PublicOrder { title: format!("Executive Order {}", o.number), ..o });
             } else {
                 out.push(o);
@@ -79,7 +83,11 @@ pub fn parse(file: &str, text: &str) -> (Vec<PublicOrder>, Vec<Problem>) {
             }
         }
         let Some((o, _)) = current.as_mut() else {
-            problems.push(Problem { file: file.into(), line: Some(line_no), message: format!("text before the first `Executive Order N` entry: `{}`", clip(trimmed)) });
+            problems.push(Problem {
+                file: file.into(),
+                line: Some(line_no),
+                message: format!("text before the first `Executive Order N` entry: `{}`", clip(trimmed)),
+            });
             continue;
         };
         let indented = indent > 0;
@@ -96,7 +104,11 @@ pub fn parse(file: &str, text: &str) -> (Vec<PublicOrder>, Vec<Problem>) {
             match key.as_str() {
                 "signed" => match parse_long_date(v) {
                     Some(d) => o.signed = Some(d),
-                    None => problems.push(Problem { file: file.into(), line: Some(line_no), message: format!("EO {}: signing date `{}` is not a date", o.number, clip(v)) }),
+                    None => problems.push(Problem {
+                        file: file.into(),
+                        line: Some(line_no),
+                        message: format!("EO {}: signing date `{}` is not a date", o.number, clip(v)),
+                    }),
                 },
                 k if k.starts_with("federal register page") => {
                     let v = &v.replace(';', ","); // "55 FR 9313; March 13, 1990" happens too
@@ -120,7 +132,11 @@ pub fn parse(file: &str, text: &str) -> (Vec<PublicOrder>, Vec<Problem>) {
             }
             o.relations.extend(relations_from_notes(&o.number, key, trimmed));
         } else {
-            problems.push(Problem { file: file.into(), line: Some(line_no), message: format!("EO {}: cannot read `{}`", o.number, clip(trimmed)) });
+            problems.push(Problem {
+                file: file.into(),
+                line: Some(line_no),
+                message: format!("EO {}: cannot read `{}`", o.number, clip(trimmed)),
+            });
         }
     }
     finish(current.take(), &mut out, &mut problems);

@@ -100,7 +100,11 @@ fn find_eo(s: &str) -> Option<(String, &str)> {
         let mut end = digits.len();
         let mut num = digits;
         let tail = &after[end..];
-        if tail.len() >= 2 && tail.as_bytes()[0] == b'-' && tail.as_bytes()[1].is_ascii_alphabetic() && tail.as_bytes().get(2).is_none_or(|c| !c.is_ascii_alphanumeric()) {
+        if tail.len() >= 2
+            && tail.as_bytes()[0] == b'-'
+            && tail.as_bytes()[1].is_ascii_alphabetic()
+            && tail.as_bytes().get(2).is_none_or(|c| !c.is_ascii_alphanumeric())
+        {
             num.push('-');
             num.push(tail.as_bytes()[1].to_ascii_uppercase() as char);
             end += 2;
@@ -118,7 +122,9 @@ pub fn note_clauses(notes: &str) -> Vec<(String, String)> {
             continue;
         }
         match c.split_once(':') {
-            Some((k, v)) if k.len() <= 60 && k.chars().all(|ch| ch.is_alphabetic() || ch == ' ') => out.push((k.trim().to_string(), v.trim().to_string())),
+            Some((k, v)) if k.len() <= 60 && k.chars().all(|ch| ch.is_alphabetic() || ch == ' ') => {
+                out.push((k.trim().to_string(), v.trim().to_string()))
+            }
             _ => {
                 if let Some(last) = out.last_mut() {
                     last.1.push_str("; ");
@@ -209,7 +215,10 @@ mod tests {
     #[test]
     fn reads_relations_both_ways_with_in_part() {
         let r = relations_from_notes("13489", "Revokes", "EO 13233, November 1, 2001");
-        assert_eq!(r, vec![OrderRelation { subject: "13489".into(), kind: RelationKind::Revokes, object: "13233".into(), note: String::new() }]);
+        assert_eq!(
+            r,
+            vec![OrderRelation { subject: "13489".into(), kind: RelationKind::Revokes, object: "13233".into(), note: String::new() }]
+        );
         let r = relations_from_notes("7532", "Amended by", "EO 8184, June 28, 1939");
         assert_eq!((r[0].subject.as_str(), r[0].object.as_str()), ("8184", "7532"));
         let r = relations_from_notes("7535", "Revokes", "EO 6119, May 2, 1933 (in part)");
@@ -233,8 +242,18 @@ mod tests {
 
     #[test]
     fn merge_prefers_first_source_and_unions_relations() {
-        let a = PublicOrder { number: "13489".into(), title: "Presidential Records".into(), president: Some("Barack Obama".into()), ..Default::default() };
-        let mut b = PublicOrder { number: "13489".into(), title: "Presidential records (NARA)".into(), signed: "2009-01-21".parse().ok(), ..Default::default() };
+        let a = PublicOrder {
+            number: "13489".into(),
+            title: "Presidential Records".into(),
+            president: Some("Barack Obama".into()),
+            ..Default::default()
+        };
+        let mut b = PublicOrder {
+            number: "13489".into(),
+            title: "Presidential records (NARA)".into(),
+            signed: "2009-01-21".parse().ok(),
+            ..Default::default()
+        };
         b.relations = relations_from_notes("13489", "Revokes", "EO 13233");
         let old = PublicOrder { number: "7532".into(), signed: "1937-01-08".parse().ok(), ..Default::default() };
         let m = merge(vec![vec![a], vec![b, old]]);

@@ -69,7 +69,8 @@ const AUTHORITIES: &[(AuthorityKind, &str, &str)] = &[
     (AuthorityKind::Regulation, "36 CFR 1236", "Electronic records management"),
 ];
 
-const VERBS: &[&str] = &["Implement", "Review", "Prepare", "Coordinate", "Assess", "Update", "Develop", "Brief leadership on", "Report on", "Establish"];
+const VERBS: &[&str] =
+    &["Implement", "Review", "Prepare", "Coordinate", "Assess", "Update", "Develop", "Brief leadership on", "Report on", "Establish"];
 const SUBJECTS: &[&str] = &[
     "the FY2027 budget justification",
     "the cybersecurity incident response plan",
@@ -92,9 +93,37 @@ const SUBJECTS: &[&str] = &[
     "controlled unclassified information training",
     "field office space consolidation",
 ];
-const QUALIFIERS: &[&str] = &["", "", "", " for Region 5", " — phase 2", " (follow-up)", " for the Secretary's review", " ahead of the Q3 review", " with state partners"];
-const FIRST: &[&str] = &["Maria", "James", "Aisha", "Robert", "Chen", "Olivia", "Darnell", "Priya", "Samuel", "Elena", "Kwame", "Grace", "Tomás", "Hannah", "Yusuf", "Zoë"];
-const LAST: &[&str] = &["Alvarez", "Johnson", "Okafor", "Nguyen", "Smith", "Patel", "O'Brien", "Kowalski", "García", "Washington", "Kim", "Haddad", "Müller", "Brooks"];
+const QUALIFIERS: &[&str] = &[
+    "",
+    "",
+    "",
+    " for Region 5",
+    " — phase 2",
+    " (follow-up)",
+    " for the Secretary's review",
+    " ahead of the Q3 review",
+    " with state partners",
+];
+const FIRST: &[&str] = &[
+    "Maria", "James", "Aisha", "Robert", "Chen", "Olivia", "Darnell", "Priya", "Samuel", "Elena", "Kwame", "Grace", "Tomás", "Hannah",
+    "Yusuf", "Zoë",
+];
+const LAST: &[&str] = &[
+    "Alvarez",
+    "Johnson",
+    "Okafor",
+    "Nguyen",
+    "Smith",
+    "Patel",
+    "O'Brien",
+    "Kowalski",
+    "García",
+    "Washington",
+    "Kim",
+    "Haddad",
+    "Müller",
+    "Brooks",
+];
 const UPDATE_TEXT: &[&str] = &[
     "Kickoff held with all coordinating offices; work plan agreed.",
     "Draft circulated for internal review.",
@@ -112,7 +141,12 @@ const RISKS: &[(&str, RiskCategory)] = &[
     ("Exposure of personally identifiable information", RiskCategory::Security),
     ("Dependency on a partner agency's data delivery", RiskCategory::Operational),
 ];
-const ISSUES: &[&str] = &["Vendor delivery delayed", "Conflicting guidance from two offices", "Data quality problems in field submissions", "Key staff member on extended leave"];
+const ISSUES: &[&str] = &[
+    "Vendor delivery delayed",
+    "Conflicting guidance from two offices",
+    "Data quality problems in field submissions",
+    "Key staff member on extended leave",
+];
 const LESSONS: &[&str] = &[
     "Engage coordinating offices before the first draft.",
     "Set the assignee suspense two weeks ahead of the principal's deadline.",
@@ -141,7 +175,13 @@ pub fn generate(opts: &Options) -> Records {
     let today = opts.today;
     let mut r = Records::default();
     for (code, name, kind) in OFFICES {
-        r.offices.push(Office { id: Id::derived(&format!("office:{code}")), code: code.to_string(), name: name.to_string(), kind: *kind, parent_id: None });
+        r.offices.push(Office {
+            id: Id::derived(&format!("office:{code}")),
+            code: code.to_string(),
+            name: name.to_string(),
+            kind: *kind,
+            parent_id: None,
+        });
     }
     let mut people: Vec<(String, usize)> = Vec::new();
     for (oi, o) in r.offices.iter().enumerate() {
@@ -151,14 +191,23 @@ pub fn generate(opts: &Options) -> Records {
                 id: id(&mut rng),
                 name: name.clone(),
                 title: if people.len() % 2 == 0 { "Director".into() } else { "Senior Advisor".into() },
-                email: Some(format!("{}@example.gov", name.to_lowercase().replace([' ', '\''], ".").replace(['á', 'í', 'ó', 'é', 'ü', 'ë'], ""))),
+                email: Some(format!(
+                    "{}@example.gov",
+                    name.to_lowercase().replace([' ', '\''], ".").replace(['á', 'í', 'ó', 'é', 'ü', 'ë'], "")
+                )),
                 office_id: Some(o.id),
             });
             people.push((name, oi));
         }
     }
     for (kind, citation, title) in AUTHORITIES {
-        r.authorities.push(Authority { id: Id::derived(&format!("authority:{citation}")), kind: *kind, citation: citation.to_string(), title: title.to_string(), url: None });
+        r.authorities.push(Authority {
+            id: Id::derived(&format!("authority:{citation}")),
+            kind: *kind,
+            citation: citation.to_string(),
+            title: title.to_string(),
+            url: None,
+        });
     }
     let officials = ["Secretary", "Deputy Secretary", "Chief of Staff", "Deputy Chief of Staff"];
     let markings = ["UNCLASSIFIED", "UNCLASSIFIED", "UNCLASSIFIED", "CUI", "CUI//SP-PRVCY"];
@@ -171,7 +220,19 @@ pub fn generate(opts: &Options) -> Records {
         let issued = today - Days::new(age_days);
         let horizon = rng.gen_range(14..120u64);
         let suspense = issued + Days::new(horizon);
-        let kind = *pick(&mut rng, &[ActionKind::Tasker, ActionKind::Tasker, ActionKind::Tasker, ActionKind::Directive, ActionKind::Policy, ActionKind::Compliance, ActionKind::DecisionMemo, ActionKind::Memorandum]);
+        let kind = *pick(
+            &mut rng,
+            &[
+                ActionKind::Tasker,
+                ActionKind::Tasker,
+                ActionKind::Tasker,
+                ActionKind::Directive,
+                ActionKind::Policy,
+                ActionKind::Compliance,
+                ActionKind::DecisionMemo,
+                ActionKind::Memorandum,
+            ],
+        );
         let subject = *pick(&mut rng, SUBJECTS);
         let title = format!("{} {}{}", pick(&mut rng, VERBS), subject, pick(&mut rng, QUALIFIERS));
         let year = chrono::Datelike::year(&issued);
@@ -211,7 +272,11 @@ pub fn generate(opts: &Options) -> Records {
                 _ => Status::Blocked,
             }
         } else if age_days < 3 {
-            if roll < 0.5 { Status::Issued } else { Status::Assigned }
+            if roll < 0.5 {
+                Status::Issued
+            } else {
+                Status::Assigned
+            }
         } else {
             match roll {
                 x if x < 0.1 => Status::Issued,
@@ -279,7 +344,12 @@ pub fn generate(opts: &Options) -> Records {
                 x.acknowledged = Some(actor_stamp((assign_day + Days::new(rng.gen_range(0..2))).min(today), &mut rng));
             }
             if rng.gen_bool(0.05) {
-                x.delegation = Some(Delegation { to: pick(&mut rng, &people).0.clone(), note: "Acting while the director is on travel".into(), by: x.assignee.clone().unwrap_or_default(), at: at(assign_day, &mut rng) });
+                x.delegation = Some(Delegation {
+                    to: pick(&mut rng, &people).0.clone(),
+                    note: "Acting while the director is on travel".into(),
+                    by: x.assignee.clone().unwrap_or_default(),
+                    at: at(assign_day, &mut rng),
+                });
             }
             r.assignments.push(x);
             for _ in 0..rng.gen_range(0..=3) {
@@ -294,7 +364,15 @@ pub fn generate(opts: &Options) -> Records {
                     let ack = (assign_day + Days::new(rng.gen_range(0..3))).min(today);
                     x.acknowledged = Some(actor_stamp(ack, &mut rng));
                     if role == Role::Ocr {
-                        let answer = *pick(&mut rng, &[ConcurrenceAnswer::Concur, ConcurrenceAnswer::Concur, ConcurrenceAnswer::ConcurWithComment, ConcurrenceAnswer::NonConcur]);
+                        let answer = *pick(
+                            &mut rng,
+                            &[
+                                ConcurrenceAnswer::Concur,
+                                ConcurrenceAnswer::Concur,
+                                ConcurrenceAnswer::ConcurWithComment,
+                                ConcurrenceAnswer::NonConcur,
+                            ],
+                        );
                         let when = (ack + Days::new(rng.gen_range(0..10))).min(today);
                         let resolved = status.is_done() || rng.gen_bool(0.5);
                         x.concurrence = Some(Concurrence {
@@ -306,8 +384,11 @@ pub fn generate(opts: &Options) -> Records {
                             },
                             by: x.assignee.clone().unwrap_or_default(),
                             at: at(when, &mut rng),
-                            resolution: (answer == ConcurrenceAnswer::NonConcur && resolved)
-                                .then(|| Resolution { note: "Resolved at the deputies' meeting.".into(), by: "Chief of Staff".into(), at: at((when + Days::new(3)).min(today), &mut rng) }),
+                            resolution: (answer == ConcurrenceAnswer::NonConcur && resolved).then(|| Resolution {
+                                note: "Resolved at the deputies' meeting.".into(),
+                                by: "Chief of Staff".into(),
+                                at: at((when + Days::new(3)).min(today), &mut rng),
+                            }),
                         });
                     }
                 }
@@ -342,7 +423,13 @@ pub fn generate(opts: &Options) -> Records {
                 for k in 0..n_updates {
                     pct = (pct + rng.gen_range(10..35)).min(if status.is_done() { 100 } else { 95 });
                     let d = (assign_day + Days::new(((k + 1) * horizon as usize / (n_updates + 1)) as u64)).min(today);
-                    r.updates.push(StatusUpdate { id: id(&mut rng), action_id: a.id, percent_complete: pct, text: pick(&mut rng, UPDATE_TEXT).to_string(), reported: actor_stamp(d, &mut rng) });
+                    r.updates.push(StatusUpdate {
+                        id: id(&mut rng),
+                        action_id: a.id,
+                        percent_complete: pct,
+                        text: pick(&mut rng, UPDATE_TEXT).to_string(),
+                        reported: actor_stamp(d, &mut rng),
+                    });
                 }
                 if !status.is_done() {
                     a.percent_complete = pct;
@@ -386,7 +473,11 @@ pub fn generate(opts: &Options) -> Records {
                 description: String::new(),
                 owner: pick(&mut rng, &people).0.clone(),
                 raised: actor_stamp(raised, &mut rng),
-                resolution: resolved.then(|| Resolution { note: "Worked around; no change to scope.".into(), by: "Chief of Staff".into(), at: at((raised + Days::new(2)).min(today), &mut rng) }),
+                resolution: resolved.then(|| Resolution {
+                    note: "Worked around; no change to scope.".into(),
+                    by: "Chief of Staff".into(),
+                    at: at((raised + Days::new(2)).min(today), &mut rng),
+                }),
             });
         }
         if matches!(status, Status::Evaluated | Status::Closed) {
@@ -408,11 +499,24 @@ pub fn generate(opts: &Options) -> Records {
                 Status::Cancelled => (Status::Issued, "Overtaken by events."),
                 _ => (Status::InProgress, "Waiting on a decision from OMB."),
             };
-            r.transitions.push(Transition { id: id(&mut rng), action_id: a.id, from, to: status, reason: reason.into(), at: Stamp { by: "Chief of Staff".into(), at: a.closed_at.unwrap_or(a.created_at) } });
+            r.transitions.push(Transition {
+                id: id(&mut rng),
+                action_id: a.id,
+                from,
+                to: status,
+                reason: reason.into(),
+                at: Stamp { by: "Chief of Staff".into(), at: a.closed_at.unwrap_or(a.created_at) },
+            });
         }
         if let Some((pid, _)) = prev_action {
             if rng.gen_bool(0.03) && status != Status::Draft {
-                r.relations.push(Relation { id: id(&mut rng), action_id: pid, kind: RelationKind::Blocks, target_id: a.id, note: String::new() });
+                r.relations.push(Relation {
+                    id: id(&mut rng),
+                    action_id: pid,
+                    kind: RelationKind::Blocks,
+                    target_id: a.id,
+                    note: String::new(),
+                });
             }
         }
         prev_action = Some((a.id, status));
@@ -438,7 +542,10 @@ mod tests {
         let r = generate(&Options { actions: 2000, ..Default::default() });
         for a in &r.actions {
             let oprs = r.assignments.iter().filter(|x| x.action_id == a.id && x.role == Role::Opr).count();
-            if matches!(a.status, Status::Assigned | Status::InProgress | Status::Blocked | Status::Completed | Status::Evaluated | Status::Closed) {
+            if matches!(
+                a.status,
+                Status::Assigned | Status::InProgress | Status::Blocked | Status::Completed | Status::Evaluated | Status::Closed
+            ) {
                 assert_eq!(oprs, 1, "{} {:?}", a.number, a.status);
             }
             if matches!(a.status, Status::Evaluated | Status::Closed) {

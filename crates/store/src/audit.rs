@@ -128,7 +128,10 @@ pub fn verify_entries(entries: impl IntoIterator<Item = Entry>, head: Option<(i6
             if head_seq != expected_seq - 1 || head_hash != prev {
                 bad = Some(BadEntry {
                     seq: expected_seq,
-                    reason: format!("the log ends at entry {} but the workspace recorded {head_seq} entries (entries at the end were removed)", expected_seq - 1),
+                    reason: format!(
+                        "the log ends at entry {} but the workspace recorded {head_seq} entries (entries at the end were removed)",
+                        expected_seq - 1
+                    ),
                 });
             }
         }

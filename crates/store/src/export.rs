@@ -30,7 +30,10 @@ impl Store {
         let filter = match ids {
             Some(ids) => {
                 let v: Vec<String> = ids.iter().map(Id::to_string).collect();
-                format!("WHERE a.id IN (SELECT value FROM json_each('{}'))", serde_json::to_string(&v).expect("ids serialise").replace('\'', "''"))
+                format!(
+                    "WHERE a.id IN (SELECT value FROM json_each('{}'))",
+                    serde_json::to_string(&v).expect("ids serialise").replace('\'', "''")
+                )
             }
             None => String::new(),
         };
@@ -85,7 +88,8 @@ impl Store {
             let number: String = r.get("number");
             let title: String = r.get("title");
             let Some(date) = r.get::<Option<String>, _>("suspense").and_then(|s| s.parse::<NaiveDate>().ok()) else { continue };
-            let offices: Vec<(String, String, String, Option<String>)> = serde_json::from_str(&r.get::<String, _>("offices")).unwrap_or_default();
+            let offices: Vec<(String, String, String, Option<String>)> =
+                serde_json::from_str(&r.get::<String, _>("offices")).unwrap_or_default();
             let opr = offices.iter().find(|o| o.2 == "opr").map(|o| o.1.clone());
             let status: String = r.get("status");
             out.push(SuspenseEvent {

@@ -130,10 +130,11 @@ async fn existing(tx: &mut Tx, table: &str, ids: &[Id]) -> Result<HashMap<Id, Va
     let mut out = HashMap::new();
     for chunk in ids.chunks(20_000) {
         let list: Vec<String> = chunk.iter().map(Id::to_string).collect();
-        let rows: Vec<(String, String)> = sqlx::query_as(&format!("SELECT id, data FROM {table} WHERE id IN (SELECT value FROM json_each(?1))"))
-            .bind(serde_json::to_string(&list).expect("ids serialise"))
-            .fetch_all(tx.conn())
-            .await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as(&format!("SELECT id, data FROM {table} WHERE id IN (SELECT value FROM json_each(?1))"))
+                .bind(serde_json::to_string(&list).expect("ids serialise"))
+                .fetch_all(tx.conn())
+                .await?;
         for (id, data) in rows {
             if let (Ok(id), Ok(v)) = (id.parse(), serde_json::from_str(&data)) {
                 out.insert(id, v);
@@ -234,7 +235,14 @@ impl Store {
         Ok(summary)
     }
 
-    async fn import_orders(&self, tx: &mut Tx, fr: Vec<PublicOrder>, nara: Vec<PublicOrder>, s: &mut ImportSummary, progress: Progress<'_>) -> Result<()> {
+    async fn import_orders(
+        &self,
+        tx: &mut Tx,
+        fr: Vec<PublicOrder>,
+        nara: Vec<PublicOrder>,
+        s: &mut ImportSummary,
+        progress: Progress<'_>,
+    ) -> Result<()> {
         if fr.is_empty() && nara.is_empty() {
             return Ok(());
         }
@@ -249,7 +257,8 @@ impl Store {
 
         // Orders relations may point at: those in the files and those already in the workspace.
         let mut known: HashSet<String> = orders.iter().map(|o| o.number.clone()).collect();
-        let refs: Vec<String> = sqlx::query_scalar("SELECT external_ref FROM actions WHERE external_ref LIKE 'EO %'").fetch_all(tx.conn()).await?;
+        let refs: Vec<String> =
+            sqlx::query_scalar("SELECT external_ref FROM actions WHERE external_ref LIKE 'EO %'").fetch_all(tx.conn()).await?;
         known.extend(refs.into_iter().map(|r| r[3..].to_string()));
 
         let mut action_puts = Vec::with_capacity(orders.len());
@@ -294,9 +303,21 @@ impl Store {
                 },
                 url: o.url.clone(),
             };
-            other_puts.push(Put::raw("authorities", auth.id, None, old_auth.get(&auth.id).cloned(), serde_json::to_value(&auth).expect("serialises")));
+            other_puts.push(Put::raw(
+                "authorities",
+                auth.id,
+                None,
+                old_auth.get(&auth.id).cloned(),
+                serde_json::to_value(&auth).expect("serialises"),
+            ));
             let cite = Citation { id: cite_ids[i], action_id: id, authority_id: auth.id, note: "the order itself".into() };
-            other_puts.push(Put::raw("citations", cite.id, Some(id), old_cites.get(&cite.id).cloned(), serde_json::to_value(&cite).expect("serialises")));
+            other_puts.push(Put::raw(
+                "citations",
+                cite.id,
+                Some(id),
+                old_cites.get(&cite.id).cloned(),
+                serde_json::to_value(&cite).expect("serialises"),
+            ));
             for r in &o.relations {
                 // Both orders' notes usually state the relation; "in part" on either side wins.
                 let note = rels.entry((r.subject.clone(), r.kind, r.object.clone())).or_default();
@@ -325,7 +346,13 @@ impl Store {
         let rel_ids: Vec<Id> = rel_records.iter().map(|r| r.id).collect();
         let old_rels = existing(tx, "relations", &rel_ids).await?;
         for r in &rel_records {
-            other_puts.push(Put::raw("relations", r.id, Some(r.action_id), old_rels.get(&r.id).cloned(), serde_json::to_value(r).expect("serialises")));
+            other_puts.push(Put::raw(
+                "relations",
+                r.id,
+                Some(r.action_id),
+                old_rels.get(&r.id).cloned(),
+                serde_json::to_value(r).expect("serialises"),
+            ));
         }
         progress("writing", 0, total);
         let w1 = tx.put(action_puts).await?;
@@ -338,7 +365,15 @@ impl Store {
         Ok(())
     }
 
-    async fn import_bundle(&self, tx: &mut Tx, name: &str, text: &str, b: bundle::Bundle, s: &mut ImportSummary, progress: Progress<'_>) -> Result<()> {
+    async fn import_bundle(
+        &self,
+        tx: &mut Tx,
+        name: &str,
+        text: &str,
+        b: bundle::Bundle,
+        s: &mut ImportSummary,
+        progress: Progress<'_>,
+    ) -> Result<()> {
         let mut known: HashMap<&str, HashSet<Id>> = HashMap::new();
         let mut remap: HashMap<Id, Id> = HashMap::new();
         let lines = bundle::table_lines(text);
@@ -384,16 +419,20 @@ impl Store {
                     }
                 }
                 let same_name: Option<String> = match *table {
-                    "offices" => sqlx::query_scalar("SELECT id FROM offices WHERE code = upper(?1) AND id <> ?2")
-                        .bind(value.get("code").and_then(Value::as_str).unwrap_or(""))
-                        .bind(id.to_string())
-                        .fetch_optional(tx.conn())
-                        .await?,
-                    "authorities" => sqlx::query_scalar("SELECT id FROM authorities WHERE citation = ?1 COLLATE NOCASE AND id <> ?2")
-                        .bind(value.get("citation").and_then(Value::as_str).unwrap_or(""))
-                        .bind(id.to_string())
-                        .fetch_optional(tx.conn())
-                        .await?,
+                    "offices" => {
+                        sqlx::query_scalar("SELECT id FROM offices WHERE code = upper(?1) AND id <> ?2")
+                            .bind(value.get("code").and_then(Value::as_str).unwrap_or(""))
+                            .bind(id.to_string())
+                            .fetch_optional(tx.conn())
+                            .await?
+                    }
+                    "authorities" => {
+                        sqlx::query_scalar("SELECT id FROM authorities WHERE citation = ?1 COLLATE NOCASE AND id <> ?2")
+                            .bind(value.get("citation").and_then(Value::as_str).unwrap_or(""))
+                            .bind(id.to_string())
+                            .fetch_optional(tx.conn())
+                            .await?
+                    }
                     _ => None,
                 };
                 if let Some(existing) = same_name.and_then(|s| s.parse::<Id>().ok()) {
@@ -493,7 +532,11 @@ impl Store {
                     continue;
                 }
                 if b.status.is_read_only() {
-                    s.problems.push(problem(format!("action {} is {} and read-only; row not applied", b.number, b.status.label().to_lowercase())));
+                    s.problems.push(problem(format!(
+                        "action {} is {} and read-only; row not applied",
+                        b.number,
+                        b.status.label().to_lowercase()
+                    )));
                     continue;
                 }
                 if b.status != row.status {
@@ -507,7 +550,13 @@ impl Store {
             if before.is_none() {
                 s.actions_created += 1;
                 let mut offices = vec![];
-                for (code, role) in row.opr.iter().map(|c| (c, Role::Opr)).chain(row.ocr.iter().map(|c| (c, Role::Ocr))).chain(row.info.iter().map(|c| (c, Role::Info))) {
+                for (code, role) in row
+                    .opr
+                    .iter()
+                    .map(|c| (c, Role::Opr))
+                    .chain(row.ocr.iter().map(|c| (c, Role::Ocr)))
+                    .chain(row.info.iter().map(|c| (c, Role::Info)))
+                {
                     let office = office_for(tx, code).await?;
                     if offices.contains(&office.id) {
                         continue;
@@ -568,7 +617,13 @@ async fn office_for(tx: &mut Tx, code: &str) -> Result<Office> {
     if let Some(d) = d {
         return crate::query::decode(&d);
     }
-    let o = Office { id: Id::derived(&format!("office:{code}")), code: code.clone(), name: code.clone(), kind: OfficeKind::Office, parent_id: None };
+    let o = Office {
+        id: Id::derived(&format!("office:{code}")),
+        code: code.clone(),
+        name: code.clone(),
+        kind: OfficeKind::Office,
+        parent_id: None,
+    };
     // Created in its own put now so later rows of the same file find it.
     tx.put(vec![Put::create(&o)]).await?;
     Ok(o)

@@ -20,13 +20,13 @@ const KEYCHAIN_SERVICE: &str = "mandate";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("{KEY_ENV} must be 64 hexadecimal characters (a 256-bit key); the value given is not")]
+    #[error("{KEY_ENV} must be 64 hexadecimal characters (a 256-bit key) or a recovery code; the value given is neither")]
     BadHex,
     #[error("the recovery code is not valid: {0}")]
     BadRecoveryCode(&'static str),
     #[error("no database key was found in the OS credential store for this workspace ({0}); restore it with `mandate key recover`, or set {KEY_ENV}")]
     Missing(String),
-    #[error("the OS credential store could not be used: {0}")]
+    #[error("the OS credential store could not be used ({0}); on a machine without one, set {KEY_ENV} to a key or recovery code")]
     Keychain(String),
 }
 
@@ -66,12 +66,7 @@ impl DbKey {
         let sum = Sha256::digest(self.0.as_ref());
         payload.extend_from_slice(&sum[..2]);
         let raw = Zeroizing::new(crockford_encode(&payload));
-        let grouped: String = raw
-            .as_bytes()
-            .chunks(5)
-            .map(|c| std::str::from_utf8(c).unwrap_or_default())
-            .collect::<Vec<_>>()
-            .join("-");
+        let grouped: String = raw.as_bytes().chunks(5).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect::<Vec<_>>().join("-");
         Zeroizing::new(grouped)
     }
 
@@ -79,7 +74,9 @@ impl DbKey {
     /// as 0/1/1 as Crockford intends).
     pub fn from_recovery_code(code: &str) -> Result<DbKey, KeyError> {
         let cleaned: Zeroizing<String> = Zeroizing::new(code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect());
-        let bytes = Zeroizing::new(crockford_decode(&cleaned).ok_or(KeyError::BadRecoveryCode("it contains characters that are not in a recovery code"))?);
+        let bytes = Zeroizing::new(
+            crockford_decode(&cleaned).ok_or(KeyError::BadRecoveryCode("it contains characters that are not in a recovery code"))?,
+        );
         if bytes.len() != 34 {
             return Err(KeyError::BadRecoveryCode("it has the wrong length (a code is 11 groups of five characters)"));
         }
@@ -155,7 +152,8 @@ pub struct EnvKey;
 impl KeySource for EnvKey {
     fn load(&self) -> Result<DbKey, KeyError> {
         let v = Zeroizing::new(std::env::var(KEY_ENV).map_err(|_| KeyError::Missing("environment".into()))?);
-        DbKey::from_hex(&v)
+        // Either the raw key in hex or the printed recovery code (handy on headless machines).
+        DbKey::from_hex(&v).or_else(|hex_err| if v.contains('-') { DbKey::from_recovery_code(&v) } else { Err(hex_err) })
     }
     fn save(&self, _key: &DbKey) -> Result<(), KeyError> {
         // The caller owns the environment; nothing to store. (After a re-key the new recovery

@@ -181,22 +181,26 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .pragma("cache_size", "-32768")
             .pragma("temp_store", "memory");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(3)
-            .connect_with(opts)
-            .await
-            .map_err(|e| classify_open_error(e, path))?;
+        let pool = SqlitePoolOptions::new().max_connections(3).connect_with(opts).await.map_err(|e| classify_open_error(e, path))?;
         // Plain SQLite accepts `PRAGMA key` and ignores it; SQLCipher answers cipher_version.
         let v: Option<String> = sqlx::query_scalar("PRAGMA cipher_version").fetch_optional(&pool).await?;
         if v.is_none_or(|v| v.is_empty()) {
             return Err(StoreError::SqlcipherMissing);
         }
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool, path: path.to_path_buf(), device_id: String::new(), actor: Profile::default().actor(), profile: Profile::default() })
+        Ok(Store {
+            pool,
+            path: path.to_path_buf(),
+            device_id: String::new(),
+            actor: Profile::default().actor(),
+            profile: Profile::default(),
+        })
     }
 
     async fn finish_open(pool: SqlitePool, path: &Path) -> Result<Store> {
-        let device_id = meta_get(&pool, "device_id").await?.ok_or_else(|| StoreError::Invalid(format!("{} has no device id; it was not created by Mandate", path.display())))?;
+        let device_id = meta_get(&pool, "device_id")
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("{} has no device id; it was not created by Mandate", path.display())))?;
         let profile: Profile = match meta_get(&pool, "profile").await? {
             Some(p) => serde_json::from_str(&p).map_err(|e| StoreError::Invalid(format!("stored profile is unreadable: {e}")))?,
             None => Profile::default(),

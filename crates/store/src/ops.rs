@@ -80,7 +80,9 @@ impl Store {
             .bind(office.id.to_string())
             .fetch_optional(&mut *conn)
             .await?;
-        let id = id.and_then(|s| s.parse().ok()).ok_or_else(|| StoreError::NotFound(format!("office {} is not assigned to this action", office.code)))?;
+        let id = id
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| StoreError::NotFound(format!("office {} is not assigned to this action", office.code)))?;
         Ok((office, id))
     }
 
@@ -129,7 +131,13 @@ impl Store {
         if let Some(d) = existing {
             return crate::query::decode(&d);
         }
-        let a = Authority { id: Id::new(), kind: Authority::infer_kind(citation), citation: citation.trim().to_string(), title: String::new(), url: None };
+        let a = Authority {
+            id: Id::new(),
+            kind: Authority::infer_kind(citation),
+            citation: citation.trim().to_string(),
+            title: String::new(),
+            url: None,
+        };
         rules::validate_authority(&a)?;
         puts.push(Put::create(&a));
         Ok(a)
@@ -219,7 +227,14 @@ impl Store {
         .await
     }
 
-    pub async fn assign(&self, id: Id, office: &str, role: Role, suspense: Option<NaiveDate>, assignee: Option<String>) -> Result<Assignment> {
+    pub async fn assign(
+        &self,
+        id: Id,
+        office: &str,
+        role: Role,
+        suspense: Option<NaiveDate>,
+        assignee: Option<String>,
+    ) -> Result<Assignment> {
         let office = self.office(office).await?;
         self.step(id, |file, ctx| {
             let x = rules::assign(file, office.id, role, suspense, assignee, ctx)?;
@@ -340,7 +355,14 @@ impl Store {
 
     pub async fn add_impact(&self, id: Id, area: ImpactArea, description: &str, estimated_cost: Option<f64>) -> Result<ImpactAssessment> {
         self.step(id, |file, ctx| {
-            let i = ImpactAssessment { id: Id::new(), action_id: file.action.id, area, description: description.trim().into(), estimated_cost, assessed: ctx.stamp() };
+            let i = ImpactAssessment {
+                id: Id::new(),
+                action_id: file.action.id,
+                area,
+                description: description.trim().into(),
+                estimated_cost,
+                assessed: ctx.stamp(),
+            };
             let i = rules::add_impact(file, i, ctx)?;
             Ok((vec![Put::create(&i)], i))
         })
@@ -370,7 +392,12 @@ impl Store {
         self.step(id, |file, ctx| {
             let target = match issue.parse::<usize>() {
                 Ok(n) if n >= 1 && n <= file.issues.len() => file.issues[n - 1].id,
-                _ => issue.parse::<Id>().map_err(|_| StoreError::NotFound(format!("no issue `{issue}` on action {} (give its number in the list or its id)", file.action.number)))?,
+                _ => issue.parse::<Id>().map_err(|_| {
+                    StoreError::NotFound(format!(
+                        "no issue `{issue}` on action {} (give its number in the list or its id)",
+                        file.action.number
+                    ))
+                })?,
             };
             let i = rules::resolve_issue(file, target, note, ctx)?;
             Ok((vec![Put::new(file.issues.iter().find(|x| x.id == target), &i)], i))
@@ -389,7 +416,15 @@ impl Store {
         .await
     }
 
-    pub async fn evaluate(&self, id: Id, result: OutcomeResult, on_time: bool, within_scope: bool, evidence: &str, lessons: &str) -> Result<Evaluation> {
+    pub async fn evaluate(
+        &self,
+        id: Id,
+        result: OutcomeResult,
+        on_time: bool,
+        within_scope: bool,
+        evidence: &str,
+        lessons: &str,
+    ) -> Result<Evaluation> {
         self.step(id, |file, ctx| {
             let e = Evaluation {
                 id: Id::new(),
@@ -413,7 +448,15 @@ impl Store {
         let mut tx = self.begin().await?;
         let ctx = self.ctx(&tx);
         let file = load_file(tx.conn(), id).await?;
-        let d = Document { id: Id::new(), action_id: id, name: name.trim().into(), media_type: media_type.into(), size: bytes.len() as u64, sha256: sha.clone(), added: ctx.stamp() };
+        let d = Document {
+            id: Id::new(),
+            action_id: id,
+            name: name.trim().into(),
+            media_type: media_type.into(),
+            size: bytes.len() as u64,
+            sha256: sha.clone(),
+            added: ctx.stamp(),
+        };
         let d = rules::add_document(&file, d, &ctx)?;
         tx.put_blob(&sha, bytes).await?;
         tx.put(vec![Put::create(&d)]).await?;

@@ -75,11 +75,8 @@ pub struct ListItem {
 /// Turn what a person typed into an FTS5 query: every word must appear, the last word may be a
 /// prefix. Quoting each word means FTS5 operators typed by accident (`-`, `OR`, `:`) are text.
 pub fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{}\"", w.to_lowercase()))
-        .collect();
+    let words: Vec<String> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| format!("\"{}\"", w.to_lowercase())).collect();
     let n = words.len();
     if n == 0 {
         return None;
@@ -94,10 +91,13 @@ impl ActionFilter {
         let mut w = vec!["1".to_string()];
         let mut list = |vals: Vec<&str>, col: &str, w: &mut Vec<String>| {
             if !vals.is_empty() {
-                let ph: Vec<String> = vals.iter().map(|v| {
-                    args.push(v.to_string());
-                    format!("?{}", args.len())
-                }).collect();
+                let ph: Vec<String> = vals
+                    .iter()
+                    .map(|v| {
+                        args.push(v.to_string());
+                        format!("?{}", args.len())
+                    })
+                    .collect();
                 w.push(format!("a.{col} IN ({})", ph.join(",")));
             }
         };
@@ -150,10 +150,8 @@ fn item_from_row(r: &sqlx::sqlite::SqliteRow, today: NaiveDate) -> Result<ListIt
 }
 
 pub(crate) async fn get<R: Record>(conn: &mut SqliteConnection, id: Id) -> Result<Option<R>> {
-    let row: Option<String> = sqlx::query_scalar(&format!("SELECT data FROM {} WHERE id = ?", R::TABLE))
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row: Option<String> =
+        sqlx::query_scalar(&format!("SELECT data FROM {} WHERE id = ?", R::TABLE)).bind(id.to_string()).fetch_optional(&mut *conn).await?;
     row.map(|d| decode::<R>(&d)).transpose()
 }
 
@@ -211,7 +209,8 @@ pub(crate) async fn load_file(conn: &mut SqliteConnection, id: Id) -> Result<Act
     f.evaluation = children::<Evaluation>(&mut *conn, id).await?.into_iter().next();
     f.documents = children(&mut *conn, id).await?;
     f.transitions = children(&mut *conn, id).await?;
-    let child_ids: Vec<String> = sqlx::query_scalar("SELECT id FROM actions WHERE parent_id = ?").bind(id.to_string()).fetch_all(&mut *conn).await?;
+    let child_ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM actions WHERE parent_id = ?").bind(id.to_string()).fetch_all(&mut *conn).await?;
     let mut related: Vec<Id> = child_ids.iter().filter_map(|s| s.parse().ok()).collect();
     related.extend(f.relations.iter().map(|r| r.target_id));
     related.extend(f.inverse_relations.iter().map(|r| r.action_id));
@@ -249,10 +248,8 @@ pub(crate) async fn resolve_action(conn: &mut SqliteConnection, key: &str) -> Re
 }
 
 pub(crate) async fn office_by_code(conn: &mut SqliteConnection, code: &str) -> Result<Office> {
-    let d: Option<String> = sqlx::query_scalar("SELECT data FROM offices WHERE code = ?")
-        .bind(code.trim().to_uppercase())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let d: Option<String> =
+        sqlx::query_scalar("SELECT data FROM offices WHERE code = ?").bind(code.trim().to_uppercase()).fetch_optional(&mut *conn).await?;
     match d {
         Some(d) => decode(&d),
         None => Err(StoreError::NotFound(format!("no office with code `{code}`; add it with `mandate office add`"))),
@@ -359,7 +356,8 @@ impl Store {
         let bad = |what: &str| StoreError::Invalid(format!("a stored action has an unreadable {what}"));
         rows.iter()
             .map(|r| {
-                let offices: Vec<(String, String)> = serde_json::from_str(&r.get::<String, _>("offices")).map_err(|_| bad("assignment list"))?;
+                let offices: Vec<(String, String)> =
+                    serde_json::from_str(&r.get::<String, _>("offices")).map_err(|_| bad("assignment list"))?;
                 let evaluation: Option<(bool, bool)> = r
                     .get::<Option<String>, _>("evaluation")
                     .map(|e| serde_json::from_str(&e).map_err(|_| bad("evaluation")))

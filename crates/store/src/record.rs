@@ -53,6 +53,19 @@ child_record!(
 
 /// Every record table, in an order where each table's references point to earlier ones.
 pub const TABLES: &[&str] = &[
-    "offices", "people", "authorities", "actions", "citations", "assignments", "extensions", "risks",
-    "impacts", "updates", "issues", "relations", "evaluations", "documents", "transitions",
+    "offices",
+    "people",
+    "authorities",
+    "actions",
+    "citations",
+    "assignments",
+    "extensions",
+    "risks",
+    "impacts",
+    "updates",
+    "issues",
+    "relations",
+    "evaluations",
+    "documents",
+    "transitions",
 ];

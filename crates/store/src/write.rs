@@ -231,11 +231,24 @@ impl Tx {
                 q = q.bind(&r.id).bind(&r.action_id).bind(&r.data);
             }
             q.execute(&mut *self.tx).await?;
-            let sql = format!("INSERT INTO audit(seq, at, actor, entity, entity_id, op, before, after, prev_hash, hash) VALUES {}", placeholders(n, 10));
+            let sql = format!(
+                "INSERT INTO audit(seq, at, actor, entity, entity_id, op, before, after, prev_hash, hash) VALUES {}",
+                placeholders(n, 10)
+            );
             let mut q = sqlx::query(&sql);
             for r in part {
                 let e = &r.audit;
-                q = q.bind(e.seq).bind(&e.at).bind(&e.actor).bind(&e.entity).bind(&e.entity_id).bind(&e.op).bind(&e.before).bind(&e.after).bind(&e.prev_hash).bind(&e.hash);
+                q = q
+                    .bind(e.seq)
+                    .bind(&e.at)
+                    .bind(&e.actor)
+                    .bind(&e.entity)
+                    .bind(&e.entity_id)
+                    .bind(&e.op)
+                    .bind(&e.before)
+                    .bind(&e.after)
+                    .bind(&e.prev_hash)
+                    .bind(&e.hash);
             }
             q.execute(&mut *self.tx).await?;
             let sql = format!("INSERT INTO changes(change_id, entity, entity_id, fields, hlc, device_id) VALUES {}", placeholders(n, 6));
@@ -287,20 +300,23 @@ impl Tx {
     pub async fn commit(mut self) -> Result<()> {
         if !self.dirty_authorities.is_empty() {
             let ids: Vec<String> = self.dirty_authorities.iter().map(Id::to_string).collect();
-            let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT action_id FROM citations WHERE authority_id IN (SELECT value FROM json_each(?1))")
-                .bind(serde_json::to_string(&ids).expect("ids serialise"))
-                .fetch_all(&mut *self.tx)
-                .await?;
+            let rows: Vec<String> =
+                sqlx::query_scalar("SELECT DISTINCT action_id FROM citations WHERE authority_id IN (SELECT value FROM json_each(?1))")
+                    .bind(serde_json::to_string(&ids).expect("ids serialise"))
+                    .fetch_all(&mut *self.tx)
+                    .await?;
             self.dirty_actions.extend(rows.iter().filter_map(|s| s.parse::<Id>().ok()));
         }
         if !self.dirty_actions.is_empty() {
             let stale: Vec<String> = self.dirty_actions.difference(&self.new_actions).map(Id::to_string).collect();
             let ids: Vec<String> = self.dirty_actions.iter().map(Id::to_string).collect();
             for chunk in stale.chunks(BATCH * 5) {
-                sqlx::query("DELETE FROM action_search WHERE rowid IN (SELECT seq FROM actions WHERE id IN (SELECT value FROM json_each(?1)))")
-                    .bind(serde_json::to_string(chunk).expect("ids serialise"))
-                    .execute(&mut *self.tx)
-                    .await?;
+                sqlx::query(
+                    "DELETE FROM action_search WHERE rowid IN (SELECT seq FROM actions WHERE id IN (SELECT value FROM json_each(?1)))",
+                )
+                .bind(serde_json::to_string(chunk).expect("ids serialise"))
+                .execute(&mut *self.tx)
+                .await?;
             }
             for chunk in ids.chunks(BATCH * 5) {
                 index(&mut self.tx, chunk).await?;
@@ -398,9 +414,20 @@ impl Store {
         }
         let mut total = Written::default();
         let groups: Vec<Vec<Put>> = vec![
-            puts(&r.offices), puts(&r.people), puts(&r.authorities), puts(&r.actions), puts(&r.citations), puts(&r.assignments),
-            puts(&r.extensions), puts(&r.risks), puts(&r.impacts), puts(&r.updates), puts(&r.issues), puts(&r.relations),
-            puts(&r.evaluations), puts(&r.transitions),
+            puts(&r.offices),
+            puts(&r.people),
+            puts(&r.authorities),
+            puts(&r.actions),
+            puts(&r.citations),
+            puts(&r.assignments),
+            puts(&r.extensions),
+            puts(&r.risks),
+            puts(&r.impacts),
+            puts(&r.updates),
+            puts(&r.issues),
+            puts(&r.relations),
+            puts(&r.evaluations),
+            puts(&r.transitions),
         ];
         let n = r.len() as u64;
         let mut done = 0u64;

@@ -28,7 +28,19 @@ async fn busy_workspace() -> common::Workspace {
     s.assign(id, "OCFO", Role::Ocr, None, None).await.unwrap();
     s.acknowledge(id, "OGC").await.unwrap();
     s.add_update(id, 25, "Charter drafted").await.unwrap();
-    s.add_risk(id, NewRisk { description: "Members unavailable".into(), category: RiskCategory::Operational, likelihood: 2, impact: 3, mitigation: String::new(), owner: String::new() }).await.unwrap();
+    s.add_risk(
+        id,
+        NewRisk {
+            description: "Members unavailable".into(),
+            category: RiskCategory::Operational,
+            likelihood: 2,
+            impact: 3,
+            mitigation: String::new(),
+            owner: String::new(),
+        },
+    )
+    .await
+    .unwrap();
     ws
 }
 
@@ -51,14 +63,22 @@ async fn every_mutation_has_audit_and_change_entries() {
     let mut c = mandate_store::raw_connection(&ws.path, &ws.key).await.unwrap();
     // Every record has at least one audit entry naming it.
     for t in mandate_store::record::TABLES {
-        let missing: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {t} WHERE id NOT IN (SELECT entity_id FROM audit WHERE entity = '{t}')")).fetch_one(&mut c).await.unwrap();
+        let missing: i64 =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM {t} WHERE id NOT IN (SELECT entity_id FROM audit WHERE entity = '{t}')"))
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
         assert_eq!(missing, 0, "{t} has records without audit entries");
     }
     // The change log carries only changed fields, with a monotonic HLC.
-    let rows: Vec<(String, String, String)> = sqlx::query_as("SELECT entity, fields, hlc FROM changes ORDER BY seq").fetch_all(&mut c).await.unwrap();
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT entity, fields, hlc FROM changes ORDER BY seq").fetch_all(&mut c).await.unwrap();
     let hlcs: Vec<&String> = rows.iter().map(|r| &r.2).collect();
     assert!(hlcs.windows(2).all(|w| w[0] < w[1]), "HLC stamps strictly increase");
-    let ack = rows.iter().find(|(e, f, _)| e == "assignments" && f.contains("acknowledged") && !f.contains("\"role\"")).expect("acknowledgement change");
+    let ack = rows
+        .iter()
+        .find(|(e, f, _)| e == "assignments" && f.contains("acknowledged") && !f.contains("\"role\""))
+        .expect("acknowledgement change");
     let fields: serde_json::Value = serde_json::from_str(&ack.1).unwrap();
     assert_eq!(fields.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["acknowledged"], "only the changed field: {fields}");
 }
@@ -88,7 +108,10 @@ async fn verify_names_the_first_edited_entry() {
     let v = ws.store.verify_audit().await.unwrap();
     assert!(v.ok && v.entries > 10, "{v:?}");
     let mut c = raw(&ws).await;
-    sqlx::query("UPDATE audit SET after = replace(after, 'Charter drafted', 'Charter finished') WHERE entity = 'updates'").execute(&mut c).await.unwrap();
+    sqlx::query("UPDATE audit SET after = replace(after, 'Charter drafted', 'Charter finished') WHERE entity = 'updates'")
+        .execute(&mut c)
+        .await
+        .unwrap();
     let seq: i64 = sqlx::query_scalar("SELECT seq FROM audit WHERE entity = 'updates'").fetch_one(&mut c).await.unwrap();
     let v = ws.store.verify_audit().await.unwrap();
     assert!(!v.ok);

@@ -71,9 +71,15 @@ async fn hand_checked_orders() {
     assert!(f7962.action.title.starts_with("Executive Order 4601 Amended"), "{}", f7962.action.title);
     // Full-text search finds orders by words, citation and number.
     let today = "2026-11-24".parse().unwrap();
-    let hits = st.list_actions(&mandate_store::query::ActionFilter { text: Some("presidential records".into()), ..Default::default() }, today).await.unwrap();
+    let hits = st
+        .list_actions(&mandate_store::query::ActionFilter { text: Some("presidential records".into()), ..Default::default() }, today)
+        .await
+        .unwrap();
     assert!(hits.iter().any(|h| h.number == "EO 13489"));
-    let hits = st.list_actions(&mandate_store::query::ActionFilter { text: Some("74 FR 4669".into()), ..Default::default() }, today).await.unwrap();
+    let hits = st
+        .list_actions(&mandate_store::query::ActionFilter { text: Some("74 FR 4669".into()), ..Default::default() }, today)
+        .await
+        .unwrap();
     assert_eq!(hits[0].number, "EO 13489");
 }
 
@@ -91,7 +97,13 @@ async fn reimport_creates_no_duplicates_and_writes_nothing() {
 async fn local_edits_survive_reimport() {
     let (ws, _) = imported().await;
     let id = ws.store.resolve_action("EO 13489").await.unwrap();
-    ws.store.edit_action(id, |a| { a.priority = Priority::Immediate; Ok(()) }).await.unwrap();
+    ws.store
+        .edit_action(id, |a| {
+            a.priority = Priority::Immediate;
+            Ok(())
+        })
+        .await
+        .unwrap();
     let s = ws.store.import_paths(&[common::shared_data()], &|_, _, _| {}).await.unwrap();
     assert_eq!(s.actions_updated, 0);
     assert_eq!(ws.store.get::<Action>(id).await.unwrap().unwrap().priority, Priority::Immediate);
@@ -117,7 +129,11 @@ async fn json_export_round_trips_losslessly() {
     assert_eq!(ja["records"], jb["records"], "every record identical after the round trip");
     // Search works on the imported copy (the index is rebuilt from the records).
     let today = "2026-11-24".parse().unwrap();
-    let n = other.store.count_actions(&mandate_store::query::ActionFilter { text: Some("cybersecurity".into()), ..Default::default() }, today).await.unwrap();
+    let n = other
+        .store
+        .count_actions(&mandate_store::query::ActionFilter { text: Some("cybersecurity".into()), ..Default::default() }, today)
+        .await
+        .unwrap();
     assert!(n > 0);
     // Importing it again changes nothing.
     let again = other.store.import_paths(&[a], &|_, _, _| {}).await.unwrap();
@@ -128,13 +144,26 @@ async fn json_export_round_trips_losslessly() {
 async fn bad_lines_are_reported_and_the_rest_imported() {
     let ws = common::workspace().await;
     let dir = ws.dir.path();
-    std::fs::write(dir.join("orders.txt"), "Executive Order 90001\nA good order\n    Signed: March 3, 2020\nstray text\nExecutive Order 90002\nAnother\n    Signed: Someday\n").unwrap();
-    std::fs::write(dir.join("rows.csv"), "title,kind,suspense,opr\nFix the roof,tasker,2026-12-01,FAC\nBad,tasker,tomorrow,\n,tasker,,\n").unwrap();
+    std::fs::write(
+        dir.join("orders.txt"),
+        "Executive Order 90001\nA good order\n    Signed: March 3, 2020\nstray text\nExecutive Order 90002\nAnother\n    Signed: Someday\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("rows.csv"), "title,kind,suspense,opr\nFix the roof,tasker,2026-12-01,FAC\nBad,tasker,tomorrow,\n,tasker,,\n")
+        .unwrap();
     std::fs::write(dir.join("notes.md"), "# not data\n").unwrap();
     std::fs::write(dir.join("broken.json"), "{\"mandate_export\": 1, \"records\": {\n\"actions\": [\n{\"id\": 5}\n]}}").unwrap();
-    let s = ws.store.import_paths(&[dir.join("orders.txt"), dir.join("rows.csv"), dir.join("notes.md"), dir.join("broken.json")], &|_, _, _| {}).await.unwrap();
+    let s = ws
+        .store
+        .import_paths(&[dir.join("orders.txt"), dir.join("rows.csv"), dir.join("notes.md"), dir.join("broken.json")], &|_, _, _| {})
+        .await
+        .unwrap();
     assert_eq!(s.actions_created, 3, "two orders and one CSV row");
-    let where_: Vec<String> = s.problems.iter().map(|p| format!("{}:{}", p.file.rsplit('/').next().unwrap(), p.line.map(|l| l.to_string()).unwrap_or_default())).collect();
+    let where_: Vec<String> = s
+        .problems
+        .iter()
+        .map(|p| format!("{}:{}", p.file.rsplit('/').next().unwrap(), p.line.map(|l| l.to_string()).unwrap_or_default()))
+        .collect();
     assert_eq!(where_, vec!["orders.txt:4", "orders.txt:7", "rows.csv:3", "rows.csv:4", "notes.md:", "broken.json:3"], "{:?}", s.problems);
     let f = ws.store.action_file(ws.store.resolve_action("2026-0001").await.unwrap_or_else(|_| panic!("csv row imported"))).await;
     assert!(f.is_ok());

@@ -8,7 +8,21 @@ async fn create_issue_assign() {
     let s = &ws.store;
     assert!(!s.cipher_version().await.unwrap().is_empty());
     s.add_office("OGC", "Office of General Counsel", OfficeKind::Office, None).await.unwrap();
-    let f = s.create_action(NewAction { title: "Review the permitting rule".into(), kind: ActionKind::Tasker, body: "Do it".into(), priority: Priority::Priority, marking: None, issuing_official: Some("Chief of Staff".into()), suspense: Some("2026-12-31".parse().unwrap()), parent: None, authorities: vec!["5 U.S.C. 301".into()], issue: true }).await.unwrap();
+    let f = s
+        .create_action(NewAction {
+            title: "Review the permitting rule".into(),
+            kind: ActionKind::Tasker,
+            body: "Do it".into(),
+            priority: Priority::Priority,
+            marking: None,
+            issuing_official: Some("Chief of Staff".into()),
+            suspense: Some("2026-12-31".parse().unwrap()),
+            parent: None,
+            authorities: vec!["5 U.S.C. 301".into()],
+            issue: true,
+        })
+        .await
+        .unwrap();
     assert_eq!(f.action.status, Status::Issued);
     assert_eq!(f.authorities.len(), 1);
     s.assign(f.action.id, "ogc", Role::Opr, None, None).await.unwrap();
