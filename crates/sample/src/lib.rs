@@ -154,24 +154,50 @@ const LESSONS: &[&str] = &[
     "Budget time for legal review in the initial plan.",
 ];
 
-fn pick<'a, T>(rng: &mut SmallRng, v: &'a [T]) -> &'a T {
+fn pick<'a, T>(rng: &mut Gen, v: &'a [T]) -> &'a T {
     &v[rng.gen_range(0..v.len())]
 }
 
-fn at(d: NaiveDate, rng: &mut SmallRng) -> DateTime<Utc> {
+fn at(d: NaiveDate, rng: &mut Gen) -> DateTime<Utc> {
     let secs = rng.gen_range(8 * 3600..18 * 3600);
     Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")) + chrono::Duration::seconds(secs)
 }
 
-fn id(rng: &mut SmallRng) -> Id {
-    // Deterministic, v7-shaped ids so that the same seed gives the same workspace.
-    let v: u128 = rng.gen();
-    Id::from_u128((v & !(0xF000u128 << 64) & !(0xC000u128 << 48)) | (0x7000u128 << 64) | (0x8000u128 << 48))
+/// The generator's randomness plus a counter for ids.
+struct Gen {
+    rng: SmallRng,
+    seq: u64,
+}
+
+impl rand::RngCore for Gen {
+    fn next_u32(&mut self) -> u32 {
+        self.rng.next_u32()
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.rng.fill_bytes(dest)
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+        self.rng.try_fill_bytes(dest)
+    }
+}
+
+/// Deterministic, time-ordered (v7-shaped) ids: the same seed gives the same workspace, and new
+/// rows land at the end of the id index as they do for ids made by `Id::new`.
+fn id(g: &mut Gen) -> Id {
+    g.seq += 1;
+    let ms: u128 = 1_700_000_000_000 + g.seq as u128; // the 48-bit timestamp field, one "ms" per id
+    let tail: u64 = g.rng.gen();
+    Id::from_u128(
+        (ms << 80) | (0x7u128 << 76) | (((tail >> 52) as u128 & 0xFFF) << 64) | (0x8u128 << 60) | (tail as u128 & 0x0FFF_FFFF_FFFF_FFFF),
+    )
 }
 
 /// Generate a workspace.
 pub fn generate(opts: &Options) -> Records {
-    let mut rng = SmallRng::seed_from_u64(opts.seed);
+    let mut rng = Gen { rng: SmallRng::seed_from_u64(opts.seed), seq: opts.seed.wrapping_mul(1_000_000_007) % 1_000_000_000 };
     let today = opts.today;
     let mut r = Records::default();
     for (code, name, kind) in OFFICES {
@@ -297,12 +323,12 @@ pub fn generate(opts: &Options) -> Records {
                 a.parent_id = Some(pid);
             }
         }
-        let done_day = |rng: &mut SmallRng| {
+        let done_day = |rng: &mut Gen| {
             let late = rng.gen_bool(0.2);
             let d = if late { suspense + Days::new(rng.gen_range(1..20)) } else { suspense - Days::new(rng.gen_range(0..horizon.min(10))) };
             d.min(today)
         };
-        let actor_stamp = |d: NaiveDate, rng: &mut SmallRng| Stamp { by: pick(rng, &people).0.clone(), at: at(d, rng) };
+        let actor_stamp = |d: NaiveDate, rng: &mut Gen| Stamp { by: pick(rng, &people).0.clone(), at: at(d, rng) };
         if status.is_done() {
             let d = done_day(&mut rng);
             a.completed_at = Some(at(d, &mut rng));
@@ -327,7 +353,7 @@ pub fn generate(opts: &Options) -> Records {
             let mut used = vec![opr];
             let assign_day = (issued + Days::new(rng.gen_range(0..3))).min(today);
             let working = !matches!(status, Status::Assigned | Status::Cancelled);
-            let mk = |office: usize, role: Role, rng: &mut SmallRng| Assignment {
+            let mk = |office: usize, role: Role, rng: &mut Gen| Assignment {
                 id: id(rng),
                 action_id: a.id,
                 office_id: r.offices[office].id,

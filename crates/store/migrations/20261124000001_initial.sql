@@ -151,21 +151,27 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
 -- Outbox for replication: one entry per mutation with the changed fields and their values.
+-- `fields` is NULL for a create: the whole record is the audit entry's `after` (not stored twice).
+-- Read it through the `change_log` view.
 CREATE TABLE changes (
     seq       INTEGER PRIMARY KEY,
     change_id TEXT NOT NULL UNIQUE,
     entity    TEXT NOT NULL,
     entity_id TEXT NOT NULL,
-    fields    TEXT NOT NULL,
+    fields    TEXT,
+    audit_seq INTEGER NOT NULL REFERENCES audit(seq),
     hlc       TEXT NOT NULL,
     device_id TEXT NOT NULL,
     pushed_at TEXT
 ) STRICT;
 CREATE INDEX changes_unpushed ON changes(seq) WHERE pushed_at IS NULL;
+CREATE VIEW change_log AS
+    SELECT c.seq, c.change_id, c.entity, c.entity_id, coalesce(c.fields, a.after) AS fields, c.hlc, c.device_id, c.pushed_at
+    FROM changes c JOIN audit a ON a.seq = c.audit_seq;
 
 -- Full-text index over titles, bodies, status updates and cited authorities. Contentless (the
 -- text already lives in the records) with delete support; rowid = actions.seq.
 CREATE VIRTUAL TABLE action_search USING fts5(
     number, title, body, updates, authorities,
-    content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
+    content='', contentless_delete=1, detail=column, tokenize='unicode61 remove_diacritics 2'
 );

@@ -405,7 +405,8 @@ mod tests {
     #[test]
     fn fts_query_quotes_words_and_prefixes_the_last() {
         assert_eq!(fts_query("Cyber security").as_deref(), Some("\"cyber\" \"security\"*"));
-        assert_eq!(fts_query("  - OR : ").as_deref(), None);
+        assert_eq!(fts_query("  - : ").as_deref(), None);
+        assert_eq!(fts_query("a OR b").as_deref(), Some("\"a\" \"or\" \"b\"*"), "operators typed by accident are words");
         assert_eq!(fts_query("EO-13526").as_deref(), Some("\"eo\" \"13526\"*"));
     }
 

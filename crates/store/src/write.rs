@@ -5,7 +5,8 @@
 //! 1. the record (upsert into its table),
 //! 2. an audit entry — actor, time, entity, before, after, previous hash, own hash,
 //! 3. a change-log entry — entity, id, the changed fields with their values, an HLC stamp and the
-//!    device id.
+//!    device id (read through the `change_log` view: a create's fields are its audit entry's
+//!    `after`, stored once).
 //!
 //! Rows are sent as multi-row INSERTs with bound values, hundreds of rows a statement: statement
 //! overhead in sqlx (~70 µs a statement) would otherwise cap bulk loads at a few thousand records
@@ -153,7 +154,8 @@ impl Tx {
         let mut rows = Vec::with_capacity(chunk.len());
         let now_ms = self.now.timestamp_millis().max(0) as u64;
         for p in chunk {
-            // For a create the changed fields are the whole record (`fields: None` reuses `data`).
+            // For a create the changed fields are the whole record, which the audit entry's
+            // `after` already holds: the change log points at it instead of storing it twice.
             let fields = match &p.before {
                 None => None,
                 Some(before) => {
@@ -251,10 +253,13 @@ impl Tx {
                     .bind(&e.hash);
             }
             q.execute(&mut *self.tx).await?;
-            let sql = format!("INSERT INTO changes(change_id, entity, entity_id, fields, hlc, device_id) VALUES {}", placeholders(n, 6));
+            let sql = format!(
+                "INSERT INTO changes(change_id, entity, entity_id, fields, audit_seq, hlc, device_id) VALUES {}",
+                placeholders(n, 7)
+            );
             let mut q = sqlx::query(&sql);
             for r in part {
-                q = q.bind(&r.change_id).bind(table).bind(&r.id).bind(r.fields.as_ref().unwrap_or(&r.data)).bind(&r.hlc).bind(&self.device);
+                q = q.bind(&r.change_id).bind(table).bind(&r.id).bind(&r.fields).bind(r.audit.seq).bind(&r.hlc).bind(&self.device);
             }
             q.execute(&mut *self.tx).await?;
         }

@@ -46,7 +46,9 @@ async fn busy_workspace() -> common::Workspace {
 
 async fn raw(ws: &common::Workspace) -> sqlx::SqliteConnection {
     let mut c = mandate_store::raw_connection(&ws.path, &ws.key).await.unwrap();
-    // What an attacker with the key would do first: remove the append-only triggers.
+    // What an attacker with the key would do first: remove the append-only triggers and the
+    // change log's references to audit entries.
+    sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut c).await.unwrap();
     sqlx::query("DROP TRIGGER audit_no_update").execute(&mut c).await.unwrap();
     sqlx::query("DROP TRIGGER audit_no_delete").execute(&mut c).await.unwrap();
     c
@@ -72,7 +74,7 @@ async fn every_mutation_has_audit_and_change_entries() {
     }
     // The change log carries only changed fields, with a monotonic HLC.
     let rows: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT entity, fields, hlc FROM changes ORDER BY seq").fetch_all(&mut c).await.unwrap();
+        sqlx::query_as("SELECT entity, fields, hlc FROM change_log ORDER BY seq").fetch_all(&mut c).await.unwrap();
     let hlcs: Vec<&String> = rows.iter().map(|r| &r.2).collect();
     assert!(hlcs.windows(2).all(|w| w[0] < w[1]), "HLC stamps strictly increase");
     let ack = rows
