@@ -30,7 +30,9 @@ fn root() -> PathBuf {
 }
 
 fn sh(cmd: &mut Command) -> Result<()> {
-    eprintln!("$ {}", format!("{cmd:?}").replace('"', ""));
+    // Program and arguments only: `Command`'s Debug would also print environment variables.
+    let shown: Vec<String> = std::iter::once(cmd.get_program()).chain(cmd.get_args()).map(|a| a.to_string_lossy().into_owned()).collect();
+    eprintln!("$ {}", shown.join(" "));
     let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
     if !status.success() {
         bail!("{cmd:?} failed with {status}");
