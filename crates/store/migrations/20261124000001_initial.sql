@@ -29,9 +29,11 @@ CREATE TABLE actions (
     percent      INTEGER GENERATED ALWAYS AS (data->>'percent_complete') STORED,
     marking      TEXT GENERATED ALWAYS AS (data->>'marking') STORED
 );
-CREATE INDEX actions_status_due ON actions(status, due);
-CREATE INDEX actions_due ON actions(due);
-CREATE INDEX actions_kind_due ON actions(kind, due);
+-- List indexes carry `id` so that membership tests (an office's assignments, "unassigned")
+-- run on the index alone; only the rows of the page shown are read from the table.
+CREATE INDEX actions_status_due ON actions(status, due, id);
+CREATE INDEX actions_due ON actions(due, id);
+CREATE INDEX actions_kind_due ON actions(kind, due, id);
 CREATE INDEX actions_parent ON actions(parent_id) WHERE parent_id IS NOT NULL;
 CREATE UNIQUE INDEX actions_external_ref ON actions(external_ref) WHERE external_ref IS NOT NULL;
 CREATE INDEX actions_number ON actions(number);

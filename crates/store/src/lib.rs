@@ -109,7 +109,6 @@ fn options(path: &Path, key: &DbKey) -> SqliteConnectOptions {
         // `key` must be the first statement on a connection; sqlx sends pragmas in insertion
         // order and reserves the `key` slot first.
         .pragma("key", key.pragma_value().to_string())
-        .pragma("cipher_page_size", "16384")
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(10))
         .statement_cache_capacity(200)
@@ -159,7 +158,6 @@ impl Store {
         let probe = SqliteConnectOptions::new()
             .filename(path)
             .pragma("key", key.pragma_value().to_string())
-            .pragma("cipher_page_size", "16384")
             .foreign_keys(false)
             .disable_statement_logging();
         match probe.connect().await {

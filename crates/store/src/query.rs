@@ -87,7 +87,9 @@ pub fn fts_query(text: &str) -> Option<String> {
 const OPEN_WORKING: &str = "('issued','assigned','in_progress','blocked')";
 
 impl ActionFilter {
-    fn where_clause(&self, today: &str, args: &mut Vec<String>) -> String {
+    /// The WHERE clause. Pages (`for_count = false`) walk an index in suspense order and test
+    /// each candidate, stopping after one page; counts start from the office's assignments.
+    fn where_clause(&self, today: &str, args: &mut Vec<String>, for_count: bool) -> String {
         let mut w = vec!["1".to_string()];
         let mut list = |vals: Vec<&str>, col: &str, w: &mut Vec<String>| {
             if !vals.is_empty() {
@@ -106,10 +108,12 @@ impl ActionFilter {
         list(self.priorities.iter().map(|s| s.as_str()).collect(), "priority", &mut w);
         if let Some(o) = &self.office {
             args.push(o.trim().to_uppercase());
-            w.push(format!(
-                "a.id IN (SELECT s.action_id FROM assignments s WHERE s.office_id = (SELECT id FROM offices WHERE code = ?{}))",
-                args.len()
-            ));
+            let office = format!("(SELECT id FROM offices WHERE code = ?{})", args.len());
+            w.push(if for_count {
+                format!("a.id IN (SELECT s.action_id FROM assignments s WHERE s.office_id = {office})")
+            } else {
+                format!("EXISTS (SELECT 1 FROM assignments s WHERE s.office_id = {office} AND s.action_id = a.id)")
+            });
         }
         if self.overdue {
             args.push(today.to_string());
@@ -290,7 +294,7 @@ impl Store {
     /// The actions list: filtered, sorted, paged. `today` decides overdue and at-risk.
     pub async fn list_actions(&self, f: &ActionFilter, today: NaiveDate) -> Result<Vec<ListItem>> {
         let mut args = Vec::new();
-        let where_ = f.where_clause(&today.to_string(), &mut args);
+        let where_ = f.where_clause(&today.to_string(), &mut args, false);
         let fts = f.text.as_deref().and_then(fts_query);
         let sort = f.sort.unwrap_or(if fts.is_some() { Sort::Relevance } else { Sort::Suspense });
         let limit = f.limit.map(i64::from).unwrap_or(-1);
@@ -326,7 +330,7 @@ impl Store {
     /// How many actions match (ignores limit, offset and sort).
     pub async fn count_actions(&self, f: &ActionFilter, today: NaiveDate) -> Result<u64> {
         let mut args = Vec::new();
-        let mut w = f.where_clause(&today.to_string(), &mut args);
+        let mut w = f.where_clause(&today.to_string(), &mut args, true);
         if let Some(q) = f.text.as_deref().and_then(fts_query) {
             args.push(q);
             w.push_str(&format!(" AND a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})", args.len()));
