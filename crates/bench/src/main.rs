@@ -87,8 +87,11 @@ async fn anchor_bulk(dir: &Path, n: usize, per_statement: usize, fts: bool) -> R
 }
 
 async fn workspace(dir: &Path, name: &str) -> Result<Store> {
-    Ok(Store::create(&dir.join(name), &DbKey::generate(), Profile { name: "Bench".into(), role: UserRole::Executive, office: None })
-        .await?)
+    Ok(Store::create(&dir.join(name), &bench_key(), Profile { name: "Bench".into(), role: UserRole::Executive, office: None }).await?)
+}
+
+fn bench_key() -> DbKey {
+    DbKey::from_hex(&"5a".repeat(32)).expect("hex")
 }
 
 async fn time_query(
@@ -119,49 +122,51 @@ async fn main() -> Result<()> {
     let quick = std::env::args().any(|a| a == "--quick");
     let n: usize = if quick { 10_000 } else { 100_000 };
     let runs = if quick { 50 } else { 200 };
+    let queries_only = std::env::args().any(|a| a == "--queries-only");
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path();
     let mut out = Report { lines: vec![] };
+    let sample = mandate_sample::generate(&mandate_sample::Options { actions: n, ..Default::default() });
     let started = chrono::Utc::now();
 
-    println!("# Bulk load ({n} rows / actions)\n");
-    out.lines.push(format!("## Bulk load into the encrypted store ({n} rows)\n"));
-    out.row(&["what".into(), "rows or actions per second".into(), "anchor".into(), "ratio".into()]);
-    out.row(&["---".into(), "---:".into(), "---".into(), "---:".into()]);
-    let naive = anchor_bulk(dir, n, 1, true).await?;
-    out.row(&[
-        "anchor: sqlx, one INSERT per row, FTS5 trigger".into(),
-        format!("{naive:.0}"),
-        "~5.7k (shared figure)".into(),
-        "1.0×".into(),
-    ]);
-    let batched = anchor_bulk(dir, n, 50, false).await?;
-    out.row(&[
-        "anchor: sqlx, 50 rows per INSERT, no FTS".into(),
-        format!("{batched:.0}"),
-        "~26k (shared figure)".into(),
-        format!("{:.1}×", batched / naive),
-    ]);
+    if !queries_only {
+        println!("# Bulk load ({n} rows / actions)\n");
+        out.lines.push(format!("## Bulk load into the encrypted store ({n} rows)\n"));
+        out.row(&["what".into(), "rows or actions per second".into(), "anchor".into(), "ratio".into()]);
+        out.row(&["---".into(), "---:".into(), "---".into(), "---:".into()]);
+        let naive = anchor_bulk(dir, n, 1, true).await?;
+        out.row(&[
+            "anchor: sqlx, one INSERT per row, FTS5 trigger".into(),
+            format!("{naive:.0}"),
+            "~5.7k (shared figure)".into(),
+            "1.0×".into(),
+        ]);
+        let batched = anchor_bulk(dir, n, 50, false).await?;
+        out.row(&[
+            "anchor: sqlx, 50 rows per INSERT, no FTS".into(),
+            format!("{batched:.0}"),
+            "~26k (shared figure)".into(),
+            format!("{:.1}×", batched / naive),
+        ]);
 
-    // Ours: bare actions (no children), each with its audit entry, change-log entry and search entry.
-    let sample = mandate_sample::generate(&mandate_sample::Options { actions: n, ..Default::default() });
-    let bare = Records { actions: sample.actions.clone(), ..Default::default() };
-    let store = workspace(dir, "bulk.db").await?;
-    let t = Instant::now();
-    store.insert_records(&bare, &|_, _, _| {}).await?;
-    let ours = n as f64 / t.elapsed().as_secs_f64();
-    store.close().await;
-    if std::env::args().any(|a| a == "--only-bulk") {
-        println!("bulk: {ours:.0} actions/s");
-        return Ok(());
+        // Ours: bare actions (no children), each with its audit entry, change-log entry and search entry.
+        let bare = Records { actions: sample.actions.clone(), ..Default::default() };
+        let store = workspace(dir, "bulk.db").await?;
+        let t = Instant::now();
+        store.insert_records(&bare, &|_, _, _| {}).await?;
+        let ours = n as f64 / t.elapsed().as_secs_f64();
+        store.close().await;
+        if std::env::args().any(|a| a == "--only-bulk") {
+            println!("bulk: {ours:.0} actions/s");
+            return Ok(());
+        }
+        out.row(&[
+            "**Mandate: actions + audit chain + change log + FTS (target ≥ 50k/s)**".into(),
+            format!("**{ours:.0}**"),
+            "naive loop above".into(),
+            format!("**{:.1}×**", ours / naive),
+        ]);
     }
-    out.row(&[
-        "**Mandate: actions + audit chain + change log + FTS (target ≥ 50k/s)**".into(),
-        format!("**{ours:.0}**"),
-        "naive loop above".into(),
-        format!("**{:.1}×**", ours / naive),
-    ]);
-
     // Full synthetic workspace: actions with assignments, updates, risks, issues, evaluations…
     let store = workspace(dir, "full.db").await?;
     let t = Instant::now();
@@ -176,20 +181,21 @@ async fn main() -> Result<()> {
     ));
     println!("{}", out.lines.last().expect("line"));
 
-    // Real-data import, fresh workspace each time; median of 3.
-    let mut imports = vec![];
-    for i in 0..3 {
-        let s = workspace(dir, &format!("import{i}.db")).await?;
-        let t = Instant::now();
-        let summary = s.import_paths(&[shared_data()], &|_, _, _| {}).await.context("real-data import")?;
-        imports.push(t.elapsed());
-        anyhow::ensure!(summary.actions_created == 6363, "unexpected import count {}", summary.actions_created);
-        s.close().await;
+    if !queries_only {
+        // Real-data import, fresh workspace each time; median of 3.
+        let mut imports = vec![];
+        for i in 0..3 {
+            let s = workspace(dir, &format!("import{i}.db")).await?;
+            let t = Instant::now();
+            let summary = s.import_paths(&[shared_data()], &|_, _, _| {}).await.context("real-data import")?;
+            imports.push(t.elapsed());
+            anyhow::ensure!(summary.actions_created == 6363, "unexpected import count {}", summary.actions_created);
+            s.close().await;
+        }
+        let import = pct(imports, 0.5);
+        out.lines.push(format!("## Real-data import\n\nAll of `shared/data/federal-register` (85 files → 6,363 executive orders, 6,363 authorities and citations, 7,569 relations; 26,658 records, each audited and change-logged) into a fresh encrypted workspace, median of 3: **{}** (target ≤ 500 ms).\n", ms(import)));
+        println!("{}", out.lines.last().expect("line"));
     }
-    let import = pct(imports, 0.5);
-    out.lines.push(format!("## Real-data import\n\nAll of `shared/data/federal-register` (85 files → 6,363 executive orders, 6,363 authorities and citations, 7,569 relations; 26,658 records, each audited and change-logged) into a fresh encrypted workspace, median of 3: **{}** (target ≤ 500 ms).\n", ms(import)));
-    println!("{}", out.lines.last().expect("line"));
-
     // Queries at n actions.
     out.lines.push(format!("## Queries at {n} actions ({runs} runs each, page of 200 unless counting)\n"));
     out.row(&["query".into(), "p50".into(), "p95".into(), "rows".into()]);
@@ -332,6 +338,11 @@ async fn main() -> Result<()> {
     println!("{}", out.lines.last().expect("line"));
     store.close().await;
 
+    out.lines.push(String::new());
+    out.lines.push(NOTES.to_string());
+    if queries_only {
+        return Ok(());
+    }
     let mut md = String::new();
     writeln!(md, "# Benchmarks\n")?;
     writeln!(md, "Produced by `cargo xtask bench{}` on {} (release build; 2 vCPU VM, noisy: compare ratios). Anchors are from `../shared/PERFORMANCE-ANCHORS.md` and re-measured in the same run where marked.\n", if quick { " -- --quick" } else { "" }, started.format("%Y-%m-%d %H:%M UTC"))?;
@@ -343,3 +354,24 @@ async fn main() -> Result<()> {
     println!("\nwrote {}", path.display());
     Ok(())
 }
+
+const NOTES: &str = "## Reading these figures
+
+- **Bulk load is below its target.** Each action written by Mandate is three rows (the record,
+  its audit entry with the full record as `after` plus a SHA-256 chain hash, and its change-log
+  entry), two to four index entries, generated columns and a full-text entry, all encrypted page
+  by page — roughly six times the bytes of the anchor's 510-byte row. The statement overhead the
+  anchor is about is gone (multi-row INSERTs with bound values; the 50-rows-per-INSERT anchor is
+  re-measured above for the raw ceiling). What remains is SQLite/SQLCipher work proportional to
+  the bytes written. Ideas not yet tried: compressing audit `before`/`after`, overlapping the
+  Rust-side hashing with SQLite's execution, making more list columns plain instead of generated.
+- **The real-data import is below its target** for the same reason: 26,658 records, each with its
+  audit and change-log entries, in one transaction (so a crash leaves the workspace as before).
+  Parsing and merging the 85 files takes ~45 ms of it.
+- **Queries.** Lists are read off `(due, id)` indexes and stop after a page. A search on its own
+  is ranked over the newest 300 matches; a search inside a filtered list keeps suspense order.
+  The slowest case is a word that occurs in nearly every action (the generator's requirement text
+  repeats words such as *report*) combined with other filters: the set of matches is built once
+  per query. Counts of a bare search come from the full-text index.
+- Memory and launch time are measured with the desktop app (its own issue).
+";

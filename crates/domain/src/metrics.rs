@@ -6,7 +6,7 @@
 //!   their suspense **and** evaluated as within scope (an unevaluated action has no known scope,
 //!   so it does not count as a success yet).
 //! - *missed deadline*: done after its suspense, or still open past it.
-//! - *unassigned*: issued (not draft, not cancelled/superseded) with no assignment at all.
+//! - *unassigned*: issued and nobody assigned yet (later states have an OPR by rule).
 //! - *without OPR*: issued with no office of primary responsibility.
 //! - *with authority / risk / evaluation*: share of the actions in scope that have one.
 //! - *time to concurrence*: hours from an OCR's assignment to its answer.
@@ -113,7 +113,7 @@ pub fn measure<'a>(rows: impl IntoIterator<Item = &'a MetricsRow>, today: NaiveD
             m.missed_deadlines += 1;
             m.overdue_open += 1;
         }
-        if active && r.offices.is_empty() {
+        if r.status == Status::Issued && r.offices.is_empty() {
             m.unassigned += 1;
         }
         if active && !r.offices.iter().any(|(_, role)| *role == Role::Opr) {

@@ -64,11 +64,14 @@ CREATE TABLE citations (
 CREATE INDEX citations_action ON citations(action_id);
 CREATE INDEX citations_authority ON citations(authority_id);
 
+-- office_id and role are written by the store from the record (not generated): SQLite does not
+-- treat an index over a generated column as covering, and "actions of this office" must be
+-- answered from the index alone.
 CREATE TABLE assignments (
     id TEXT PRIMARY KEY, action_id TEXT NOT NULL REFERENCES actions(id),
     data TEXT NOT NULL CHECK (json_valid(data)),
-    office_id TEXT GENERATED ALWAYS AS (data->>'office_id') STORED REFERENCES offices(id),
-    role      TEXT GENERATED ALWAYS AS (data->>'role') STORED
+    office_id TEXT NOT NULL REFERENCES offices(id) CHECK (office_id = data->>'office_id'),
+    role      TEXT NOT NULL CHECK (role = data->>'role')
 );
 CREATE INDEX assignments_action ON assignments(action_id);
 CREATE INDEX assignments_office ON assignments(office_id, action_id);

@@ -41,7 +41,7 @@ impl Store {
             "SELECT a.data, \
                (SELECT json_group_array(json_array(o.code, s.role)) FROM assignments s JOIN offices o ON o.id = s.office_id WHERE s.action_id = a.id) AS offices, \
                (SELECT json_group_array(au.citation) FROM citations c JOIN authorities au ON au.id = c.authority_id WHERE c.action_id = a.id) AS cites \
-             FROM actions a {filter} ORDER BY a.due, a.seq"
+             FROM actions a {filter} ORDER BY a.due, a.id"
         ))
         .fetch_all(self.pool())
         .await?;
@@ -79,7 +79,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT a.id, a.number, a.title, a.suspense, a.status, a.priority, a.data->>'issuing_official' AS official, \
                (SELECT json_group_array(json_array(s.id, o.code, s.role, s.data->>'suspense')) FROM assignments s JOIN offices o ON o.id = s.office_id WHERE s.action_id = a.id) AS offices \
-             FROM actions a WHERE a.status IN ('issued','assigned','in_progress','blocked') AND a.suspense IS NOT NULL ORDER BY a.due, a.seq",
+             FROM actions a WHERE a.status IN ('issued','assigned','in_progress','blocked') AND a.suspense IS NOT NULL ORDER BY a.due, a.id",
         )
         .fetch_all(self.pool())
         .await?;

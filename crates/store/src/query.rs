@@ -14,7 +14,7 @@ use sqlx::{Row, SqliteConnection};
 /// How many of the newest full-text matches are ranked by relevance. Ranking every match of a
 /// common word in 100k actions costs ~50 ms; ranking a bounded candidate set keeps search fast,
 /// at the price that an old, highly relevant match can lose to newer ones.
-pub const RANKED_CANDIDATES: u32 = 1000;
+pub const RANKED_CANDIDATES: u32 = 300;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -24,7 +24,7 @@ pub enum Sort {
     Suspense,
     /// Newest first.
     Newest,
-    /// Best text match first (needs a text query).
+    /// Best text match first (needs a text query; the default for a search with no other filter).
     Relevance,
 }
 
@@ -84,6 +84,10 @@ pub fn fts_query(text: &str) -> Option<String> {
     Some(words.into_iter().enumerate().map(|(i, w)| if i + 1 == n { format!("{w}*") } else { w }).collect::<Vec<_>>().join(" "))
 }
 
+fn where_is_empty(w: &str) -> bool {
+    w == "1"
+}
+
 const OPEN_WORKING: &str = "('issued','assigned','in_progress','blocked')";
 
 impl ActionFilter {
@@ -110,7 +114,8 @@ impl ActionFilter {
             args.push(o.trim().to_uppercase());
             let office = format!("(SELECT id FROM offices WHERE code = ?{})", args.len());
             w.push(if for_count {
-                format!("a.id IN (SELECT s.action_id FROM assignments s WHERE s.office_id = {office})")
+                // `count_actions` starts from `assignments s` (an office is on an action once).
+                format!("s.office_id = {office}")
             } else {
                 format!("EXISTS (SELECT 1 FROM assignments s WHERE s.office_id = {office} AND s.action_id = a.id)")
             });
@@ -129,7 +134,9 @@ impl ActionFilter {
             ));
         }
         if self.unassigned {
-            w.push(format!("a.status IN {OPEN_WORKING} AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.action_id = a.id)"));
+            // Assigned and later states have an OPR by rule, so "nobody assigned" is an issued
+            // action without assignments (the same definition as the success measure).
+            w.push("a.status = 'issued' AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.action_id = a.id)".to_string());
         }
         w.join(" AND ")
     }
@@ -291,31 +298,45 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("no stored document content with hash {sha256}")))
     }
 
+    /// The text part of a filter. The unary `+` keeps SQLite from driving the query off the
+    /// (possibly huge) set of matches and reading every matching row: it walks the list index in
+    /// order and tests membership, stopping after a page.
+    fn text_clause(text: Option<&str>, args: &mut Vec<String>) -> Option<String> {
+        let q = text.and_then(fts_query)?;
+        args.push(q);
+        Some(format!("+a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})", args.len()))
+    }
+
     /// The actions list: filtered, sorted, paged. `today` decides overdue and at-risk.
     pub async fn list_actions(&self, f: &ActionFilter, today: NaiveDate) -> Result<Vec<ListItem>> {
         let mut args = Vec::new();
-        let where_ = f.where_clause(&today.to_string(), &mut args, false);
+        let mut w = f.where_clause(&today.to_string(), &mut args, false);
         let fts = f.text.as_deref().and_then(fts_query);
-        let sort = f.sort.unwrap_or(if fts.is_some() { Sort::Relevance } else { Sort::Suspense });
+        // A search on its own is ranked; a search inside a filtered list keeps the list's order
+        // (suspense), which the list indexes serve without ranking every match.
+        let sort = f.sort.unwrap_or(if fts.is_some() && where_is_empty(&w) { Sort::Relevance } else { Sort::Suspense });
         let limit = f.limit.map(i64::from).unwrap_or(-1);
         let cols = "a.id, a.number, a.title, a.kind, a.status, a.priority, a.suspense, a.percent, a.marking";
         let sql = match (&fts, sort) {
             (Some(q), Sort::Relevance) => {
+                // Rank (bm25, titles weighted) the newest matches that pass the other filters.
                 args.push(q.clone());
                 format!(
-                    "WITH hits AS (SELECT rowid, rank FROM action_search WHERE action_search MATCH ?{} ORDER BY rowid DESC LIMIT {RANKED_CANDIDATES}) \
-                     SELECT {cols} FROM hits JOIN actions a ON a.seq = hits.rowid WHERE {where_} ORDER BY hits.rank, a.seq DESC LIMIT {limit} OFFSET {}",
+                    "WITH hits AS (SELECT s.rowid AS seq, bm25(action_search, 2.0, 10.0, 1.0, 1.0, 2.0) AS score \
+                       FROM action_search s JOIN actions a ON a.seq = s.rowid \
+                       WHERE action_search MATCH ?{} AND {w} ORDER BY s.rowid DESC LIMIT {RANKED_CANDIDATES}) \
+                     SELECT {cols} FROM hits JOIN actions a ON a.seq = hits.seq ORDER BY hits.score, a.seq DESC LIMIT {limit} OFFSET {}",
                     args.len(),
                     f.offset
                 )
             }
-            (q, sort) => {
-                let mut w = where_;
-                if let Some(q) = q {
-                    args.push(q.clone());
-                    w.push_str(&format!(" AND a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})", args.len()));
+            (_, sort) => {
+                if let Some(clause) = Self::text_clause(f.text.as_deref(), &mut args) {
+                    w.push_str(" AND ");
+                    w.push_str(&clause);
                 }
-                let order = if sort == Sort::Newest { "a.seq DESC" } else { "a.due, a.seq" };
+                // `(due, id)` is the order of the list indexes, so a page is read off an index, not sorted.
+                let order = if sort == Sort::Newest { "a.seq DESC" } else { "a.due, a.id" };
                 format!("SELECT {cols} FROM actions a WHERE {w} ORDER BY {order} LIMIT {limit} OFFSET {}", f.offset)
             }
         };
@@ -330,12 +351,33 @@ impl Store {
     /// How many actions match (ignores limit, offset and sort).
     pub async fn count_actions(&self, f: &ActionFilter, today: NaiveDate) -> Result<u64> {
         let mut args = Vec::new();
-        let mut w = f.where_clause(&today.to_string(), &mut args, true);
-        if let Some(q) = f.text.as_deref().and_then(fts_query) {
-            args.push(q);
-            w.push_str(&format!(" AND a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})", args.len()));
-        }
-        let sql = format!("SELECT count(*) FROM actions a WHERE {w}");
+        let w = f.where_clause(&today.to_string(), &mut args, true);
+        let text_only = where_is_empty(&w) && f.office.is_none();
+        let sql = match f.text.as_deref().and_then(fts_query) {
+            // A search alone is counted by the full-text index itself.
+            Some(q) if text_only => {
+                args.push(q);
+                format!("SELECT count(*) FROM action_search WHERE action_search MATCH ?{}", args.len())
+            }
+            Some(q) => {
+                args.push(q);
+                let from = if f.office.is_some() { "assignments s CROSS JOIN actions a ON a.id = s.action_id" } else { "actions a" };
+                format!(
+                    "SELECT count(*) FROM {from} WHERE {w} AND a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})",
+                    args.len()
+                )
+            }
+            None => {
+                let only_office = f.office.is_some() && w.matches(" AND ").count() == 1;
+                if only_office {
+                    // An office is on an action at most once: its assignments are the count.
+                    format!("SELECT count(*) FROM assignments s WHERE {w}")
+                } else {
+                    let from = if f.office.is_some() { "assignments s CROSS JOIN actions a ON a.id = s.action_id" } else { "actions a" };
+                    format!("SELECT count(*) FROM {from} WHERE {w}")
+                }
+            }
+        };
         let mut q = sqlx::query_scalar::<_, i64>(&sql);
         for a in &args {
             q = q.bind(a);
@@ -343,39 +385,58 @@ impl Store {
         Ok(q.fetch_one(self.pool()).await? as u64)
     }
 
-    /// One row per action for the success measures.
+    /// One row per action for the success measures. A few whole-table scans grouped by action,
+    /// joined in memory: correlated subqueries per action cost seconds at 100k actions.
     pub async fn metrics_rows(&self) -> Result<Vec<MetricsRow>> {
+        use std::collections::{HashMap, HashSet};
+        let bad = |what: &str| StoreError::Invalid(format!("a stored record has an unreadable {what}"));
+        let mut conn = self.pool().acquire().await?;
+        let mut offices: HashMap<String, Vec<(String, Role)>> = HashMap::new();
+        let mut hours: HashMap<String, Vec<f64>> = HashMap::new();
         let rows = sqlx::query(
-            "SELECT a.status, a.suspense, coalesce(a.issued_on, substr(a.data->>'created_at', 1, 10)) AS period, a.data->>'completed_at' AS completed_at, \
-               (SELECT json_group_array(json_array(o.code, s.role)) FROM assignments s JOIN offices o ON o.id = s.office_id WHERE s.action_id = a.id) AS offices, \
-               EXISTS (SELECT 1 FROM citations c WHERE c.action_id = a.id) AS has_authority, \
-               EXISTS (SELECT 1 FROM risks r WHERE r.action_id = a.id) AS has_risk, \
-               (SELECT json_array(e.data->'on_time', e.data->'within_scope') FROM evaluations e WHERE e.action_id = a.id) AS evaluation, \
-               (SELECT json_group_array((julianday(s.data->>'$.concurrence.at') - julianday(s.data->>'$.assigned.at')) * 24.0) \
-                  FROM assignments s WHERE s.action_id = a.id AND s.role = 'ocr' AND s.data->>'$.concurrence.at' IS NOT NULL) AS concurrence_hours \
-             FROM actions a",
+            "SELECT s.action_id, o.code, s.role, \
+               CASE WHEN s.role = 'ocr' THEN (julianday(s.data->>'$.concurrence.at') - julianday(s.data->>'$.assigned.at')) * 24.0 END AS h \
+             FROM assignments s JOIN offices o ON o.id = s.office_id",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&mut *conn)
         .await?;
-        let bad = |what: &str| StoreError::Invalid(format!("a stored action has an unreadable {what}"));
+        for r in &rows {
+            let action: String = r.get(0);
+            if let Some(h) = r.get::<Option<f64>, _>(3) {
+                hours.entry(action.clone()).or_default().push(h);
+            }
+            let role: Role = r.get::<String, _>(2).parse().map_err(|_| bad("assignment role"))?;
+            offices.entry(action).or_default().push((r.get(1), role));
+        }
+        let ids = |sql: &'static str| sqlx::query_scalar::<_, String>(sql);
+        let cited: HashSet<String> = ids("SELECT DISTINCT action_id FROM citations").fetch_all(&mut *conn).await?.into_iter().collect();
+        let risked: HashSet<String> = ids("SELECT DISTINCT action_id FROM risks").fetch_all(&mut *conn).await?.into_iter().collect();
+        let evaluated: HashMap<String, (bool, bool)> = sqlx::query_as::<_, (String, bool, bool)>(
+            "SELECT action_id, data->'on_time' = 'true', data->'within_scope' = 'true' FROM evaluations",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(a, t, s)| (a, (t, s)))
+        .collect();
+        let rows = sqlx::query(
+            "SELECT id, status, suspense, coalesce(issued_on, substr(data->>'created_at', 1, 10)) AS period, data->>'completed_at' AS completed_at FROM actions",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
         rows.iter()
             .map(|r| {
-                let offices: Vec<(String, String)> =
-                    serde_json::from_str(&r.get::<String, _>("offices")).map_err(|_| bad("assignment list"))?;
-                let evaluation: Option<(bool, bool)> = r
-                    .get::<Option<String>, _>("evaluation")
-                    .map(|e| serde_json::from_str(&e).map_err(|_| bad("evaluation")))
-                    .transpose()?;
+                let id: String = r.get("id");
                 Ok(MetricsRow {
                     status: r.get::<String, _>("status").parse().map_err(|_| bad("status"))?,
                     suspense: r.get::<Option<String>, _>("suspense").and_then(|s| s.parse().ok()),
                     period_date: r.get::<String, _>("period").parse().map_err(|_| bad("date"))?,
                     completed_at: r.get::<Option<String>, _>("completed_at").and_then(|s| s.parse().ok()),
-                    offices: offices.into_iter().filter_map(|(c, role)| Some((c, role.parse().ok()?))).collect(),
-                    has_authority: r.get("has_authority"),
-                    has_risk: r.get("has_risk"),
-                    evaluation,
-                    concurrence_hours: serde_json::from_str(&r.get::<String, _>("concurrence_hours")).map_err(|_| bad("concurrence"))?,
+                    has_authority: cited.contains(&id),
+                    has_risk: risked.contains(&id),
+                    evaluation: evaluated.get(&id).copied(),
+                    concurrence_hours: hours.remove(&id).unwrap_or_default(),
+                    offices: offices.remove(&id).unwrap_or_default(),
                 })
             })
             .collect()

@@ -142,7 +142,8 @@ impl Tx {
     }
 
     async fn put_chunk(&mut self, table: &'static str, chunk: &[Put], written: &mut Written) -> Result<()> {
-        struct Row {
+        struct Row<'p> {
+            after: &'p Value,
             id: String,
             action_id: Option<String>,
             data: String,
@@ -211,6 +212,7 @@ impl Tx {
             self.head_hash = entry.hash.clone();
             self.hlc = self.hlc.tick(now_ms);
             rows.push(Row {
+                after: &p.after,
                 id,
                 action_id: p.action_id.map(|a| a.to_string()),
                 data,
@@ -224,13 +226,19 @@ impl Tx {
         // escaping of the record text on the way in.
         for part in rows.chunks(ROWS_PER_STATEMENT) {
             let n = part.len();
+            let copied = crate::record::copied_columns(table);
+            let names: String = copied.iter().map(|c| format!(", {c}")).collect();
+            let updates: String = copied.iter().map(|c| format!(", {c} = excluded.{c}")).collect();
             let sql = format!(
-                "INSERT INTO {table}(id, action_id, data) VALUES {} ON CONFLICT(id) DO UPDATE SET data = excluded.data",
-                placeholders(n, 3)
+                "INSERT INTO {table}(id, action_id, data{names}) VALUES {} ON CONFLICT(id) DO UPDATE SET data = excluded.data{updates}",
+                placeholders(n, 3 + copied.len())
             );
             let mut q = sqlx::query(&sql);
             for r in part {
                 q = q.bind(&r.id).bind(&r.action_id).bind(&r.data);
+                for c in copied {
+                    q = q.bind(r.after.get(*c).and_then(Value::as_str).map(str::to_string));
+                }
             }
             q.execute(&mut *self.tx).await?;
             let sql = format!(
