@@ -222,6 +222,7 @@ impl Store {
         let mut summary = ImportSummary::default();
         let parsed = parse_files(&files, &mut summary, progress);
         let mut tx = self.begin().await?;
+        tx.bulk().await?;
         self.import_orders(&mut tx, parsed.federal_register, parsed.nara, &mut summary, progress).await?;
         for (name, text, b) in parsed.bundles {
             self.import_bundle(&mut tx, &name, &text, b, &mut summary, progress).await?;

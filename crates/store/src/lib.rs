@@ -179,8 +179,10 @@ impl Store {
             .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .pragma("cache_size", "-32768")
-            .pragma("temp_store", "memory");
+            .pragma("cache_size", format!("-{}", write::CACHE_KIB))
+            .pragma("temp_store", "memory")
+            // Checkpoints run off the committing caller's path (see `Tx::commit`).
+            .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new().max_connections(3).connect_with(opts).await.map_err(|e| classify_open_error(e, path))?;
         // Plain SQLite accepts `PRAGMA key` and ignores it; SQLCipher answers cipher_version.
         let v: Option<String> = sqlx::query_scalar("PRAGMA cipher_version").fetch_optional(&pool).await?;
