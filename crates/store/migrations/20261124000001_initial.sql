@@ -18,16 +18,16 @@ CREATE TABLE actions (
     number       TEXT GENERATED ALWAYS AS (data->>'number') STORED,
     kind         TEXT GENERATED ALWAYS AS (data->>'kind') STORED,
     status       TEXT GENERATED ALWAYS AS (data->>'status') STORED,
-    priority     TEXT GENERATED ALWAYS AS (data->>'priority') STORED,
-    title        TEXT GENERATED ALWAYS AS (data->>'title') STORED,
-    suspense     TEXT GENERATED ALWAYS AS (data->>'suspense') STORED,
+    priority     TEXT GENERATED ALWAYS AS (data->>'priority') VIRTUAL,
+    title        TEXT GENERATED ALWAYS AS (data->>'title') VIRTUAL,
+    suspense     TEXT GENERATED ALWAYS AS (data->>'suspense') VIRTUAL,
     -- Sort key: no suspense sorts last, so `ORDER BY due` walks an index instead of sorting.
     due          TEXT GENERATED ALWAYS AS (coalesce(data->>'suspense', '9999-12-31')) STORED,
-    issued_on    TEXT GENERATED ALWAYS AS (data->>'issued_on') STORED,
+    issued_on    TEXT GENERATED ALWAYS AS (data->>'issued_on') VIRTUAL,
     parent_id    TEXT GENERATED ALWAYS AS (data->>'parent_id') STORED,
     external_ref TEXT GENERATED ALWAYS AS (data->>'external_ref') STORED,
-    percent      INTEGER GENERATED ALWAYS AS (data->>'percent_complete') STORED,
-    marking      TEXT GENERATED ALWAYS AS (data->>'marking') STORED
+    percent      INTEGER GENERATED ALWAYS AS (data->>'percent_complete') VIRTUAL,
+    marking      TEXT GENERATED ALWAYS AS (data->>'marking') VIRTUAL
 );
 -- List indexes carry `id` so that membership tests (an office's assignments, "unassigned")
 -- run on the index alone; only the rows of the page shown are read from the table.
@@ -158,20 +158,21 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 
 -- Outbox for replication: one entry per mutation with the changed fields and their values.
 -- `fields` is NULL for a create: the whole record is the audit entry's `after` (not stored twice).
 -- Read it through the `change_log` view.
+-- What has been sent is a cursor (the last pushed `seq`, kept in `meta`), not a per-row flag:
+-- pushes go in `seq` order, and a flag would cost an index entry on every write.
+-- `change_id` (a UUIDv7) is what the server recognises a replayed push by.
 CREATE TABLE changes (
     seq       INTEGER PRIMARY KEY,
-    change_id TEXT NOT NULL UNIQUE,
+    change_id TEXT NOT NULL,
     entity    TEXT NOT NULL,
     entity_id TEXT NOT NULL,
     fields    TEXT,
     audit_seq INTEGER NOT NULL REFERENCES audit(seq),
     hlc       TEXT NOT NULL,
-    device_id TEXT NOT NULL,
-    pushed_at TEXT
+    device_id TEXT NOT NULL
 ) STRICT;
-CREATE INDEX changes_unpushed ON changes(seq) WHERE pushed_at IS NULL;
 CREATE VIEW change_log AS
-    SELECT c.seq, c.change_id, c.entity, c.entity_id, coalesce(c.fields, a.after) AS fields, c.hlc, c.device_id, c.pushed_at
+    SELECT c.seq, c.change_id, c.entity, c.entity_id, coalesce(c.fields, a.after) AS fields, c.hlc, c.device_id
     FROM changes c JOIN audit a ON a.seq = c.audit_seq;
 
 -- Full-text index over titles, bodies, status updates and cited authorities. Contentless (the
