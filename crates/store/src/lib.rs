@@ -182,7 +182,9 @@ impl Store {
             .pragma("cache_size", format!("-{}", write::CACHE_KIB))
             .pragma("temp_store", "memory")
             // Checkpoints run off the committing caller's path (see `Tx::commit`).
-            .pragma("wal_autocheckpoint", "0");
+            .pragma("wal_autocheckpoint", "0")
+            // After a checkpoint the WAL is cut back to 64 MB instead of keeping its largest size.
+            .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new().max_connections(3).connect_with(opts).await.map_err(|e| classify_open_error(e, path))?;
         // Plain SQLite accepts `PRAGMA key` and ignores it; SQLCipher answers cipher_version.
         let v: Option<String> = sqlx::query_scalar("PRAGMA cipher_version").fetch_optional(&pool).await?;

@@ -354,13 +354,10 @@ impl Tx {
                 index(&mut self.tx, chunk).await?;
             }
         }
-        for (k, v) in [("hlc", self.hlc.to_string())] {
-            sqlx::query("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-                .bind(k)
-                .bind(v)
-                .execute(&mut *self.tx)
-                .await?;
-        }
+        sqlx::query("INSERT INTO meta(key, value) VALUES ('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .bind(self.hlc.to_string())
+            .execute(&mut *self.tx)
+            .await?;
         audit::set_head(&mut self.tx, self.head_seq, &self.head_hash).await?;
         if self.bulk {
             // Back to an ordinary cache before the connection returns to the pool; the dirty
