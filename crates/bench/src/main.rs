@@ -366,8 +366,11 @@ const NOTES: &str = "## Reading these figures
   by page — roughly six times the bytes of the anchor's 510-byte row. The statement overhead the
   anchor is about is gone (multi-row INSERTs with bound values; the 50-rows-per-INSERT anchor is
   re-measured above for the raw ceiling). What remains is SQLite/SQLCipher work proportional to
-  the bytes written. Ideas not yet tried: compressing audit `before`/`after`, overlapping the
-  Rust-side hashing with SQLite's execution, making more list columns plain instead of generated.
+  the bytes written. The rate also falls with size: ~21k actions/s for 10k actions in one
+  transaction, ~12–14k/s for 100k (the full-text build and the commit's WAL write grow faster than
+  linearly; a 1 GB page cache changed nothing). Ideas not yet tried: compressing audit
+  `before`/`after`, overlapping the Rust-side hashing with SQLite's execution, building the
+  full-text index for a bulk load with automerge off and one merge at the end.
 - **The real-data import is below its target** for the same reason: 26,658 records, each with its
   audit and change-log entries, in one transaction (so a crash leaves the workspace as before).
   Parsing and merging the 85 files takes ~45 ms of it.
