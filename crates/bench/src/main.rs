@@ -368,9 +368,10 @@ const NOTES: &str = "## Reading these figures
   re-measured above for the raw ceiling). What remains is SQLite/SQLCipher work proportional to
   the bytes written. The rate also falls with size: ~21k actions/s for 10k actions in one
   transaction, ~12–14k/s for 100k (the full-text build and the commit's WAL write grow faster than
-  linearly; a 1 GB page cache changed nothing). Ideas not yet tried: compressing audit
-  `before`/`after`, overlapping the Rust-side hashing with SQLite's execution, building the
-  full-text index for a bulk load with automerge off and one merge at the end.
+  linearly). Ideas not yet tried: compressing audit
+  `before`/`after`, overlapping the Rust-side hashing with SQLite's execution. (Tried without
+  gain: a 1 GB cache; FTS automerge off with one `optimize` at the end — the full-text build is a
+  steady ~8 µs an action.)
 - **The real-data import is below its target** for the same reason: 26,658 records, each with its
   audit and change-log entries, in one transaction (so a crash leaves the workspace as before).
   Parsing and merging the 85 files takes ~45 ms of it.
