@@ -379,6 +379,7 @@ const NOTES: &str = "## Reading these figures
   is ranked over the newest 300 matches; a search inside a filtered list keeps suspense order.
   The slowest case is a word that occurs in nearly every action (the generator's requirement text
   repeats words such as *report*) combined with other filters: the set of matches is built once
-  per query. Counts of a bare search come from the full-text index.
+  per query. (Tried without gain: letting a word with few matches drive the query instead.)
+  Counts of a bare search come from the full-text index.
 - Memory and launch time are measured with the desktop app (its own issue).
 ";

@@ -54,6 +54,14 @@ pub enum Command {
         #[arg(long)]
         assignee: Option<String>,
     },
+    /// Move an office's assignment (e.g. the OPR) to another office; acknowledgement starts afresh.
+    Reassign {
+        action: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+    },
     /// An assignee confirms receipt.
     Acknowledge {
         action: String,

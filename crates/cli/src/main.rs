@@ -243,6 +243,10 @@ async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
             let x = s.assign(action_id(s, action).await?, office, *role, *suspense, assignee.clone()).await?;
             print::done(json, &x, &format!("Assigned {} as {}", office.to_uppercase(), role.label()));
         }
+        Command::Reassign { action, from, to } => {
+            let x = s.reassign(action_id(s, action).await?, from, to).await?;
+            print::done(json, &x, &format!("{}'s {} assignment moved to {}", from.to_uppercase(), x.role.label(), to.to_uppercase()));
+        }
         Command::Acknowledge { action, office } => {
             let x = s.acknowledge(action_id(s, action).await?, office).await?;
             print::done(json, &x, &format!("{} acknowledged", office.to_uppercase()));

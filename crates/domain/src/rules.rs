@@ -261,6 +261,24 @@ pub fn assign(
     })
 }
 
+/// Hand an assignment to another office (the OPR moving from one office to another is the
+/// common case). The new office must not already be on the action; acknowledgement,
+/// concurrence and delegation belonged to the old office and start afresh.
+pub fn reassign(file: &ActionFile, assignment_id: Id, to_office: Id, ctx: &Ctx) -> RuleResult<Assignment> {
+    check_can_write(&ctx.actor)?;
+    check_editable(file)?;
+    if file.assignments.iter().any(|x| x.office_id == to_office) {
+        return broken("office-once", "the new office is already assigned to the action");
+    }
+    let mut x = find_assignment(file, assignment_id)?.clone();
+    x.office_id = to_office;
+    x.assigned = ctx.stamp();
+    x.acknowledged = None;
+    x.concurrence = None;
+    x.delegation = None;
+    Ok(x)
+}
+
 fn find_assignment<'a>(file: &'a ActionFile, id: Id) -> RuleResult<&'a Assignment> {
     match file.assignments.iter().find(|x| x.id == id) {
         Some(x) => Ok(x),
@@ -874,6 +892,18 @@ mod tests {
         assert_eq!(out.action.unwrap().suspense, Some(later), "OPR extension past the action's suspense moves it");
         f.extensions[0] = out.request;
         assert_eq!(decide_extension(&f, r.id, true, "", &exec()).unwrap_err().rule, "decide-once");
+    }
+
+    #[test]
+    fn reassigning_moves_the_role_and_starts_acknowledgement_afresh() {
+        let f = in_progress();
+        let opr = f.assignments[0].clone();
+        assert!(opr.acknowledged.is_some());
+        let to = Id::new();
+        let x = reassign(&f, opr.id, to, &exec()).unwrap();
+        assert_eq!((x.office_id, x.role), (to, Role::Opr));
+        assert!(x.acknowledged.is_none());
+        assert_eq!(reassign(&f, opr.id, opr.office_id, &exec()).unwrap_err().rule, "office-once");
     }
 
     #[test]

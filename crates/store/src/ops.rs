@@ -311,6 +311,17 @@ impl Store {
         .await
     }
 
+    /// Move `from`'s assignment (whatever its role) to the office `to`.
+    pub async fn reassign(&self, id: Id, from: &str, to: &str) -> Result<Assignment> {
+        let (_, xid) = self.assignment_of(id, from).await?;
+        let to = self.office(to).await?;
+        self.step(id, |file, ctx| {
+            let x = rules::reassign(file, xid, to.id, ctx)?;
+            Ok((vec![Put::new(file.assignments.iter().find(|a| a.id == xid), &x)], x))
+        })
+        .await
+    }
+
     pub async fn delegate(&self, id: Id, office: &str, to: &str, note: &str) -> Result<Assignment> {
         let (_, xid) = self.assignment_of(id, office).await?;
         self.step(id, |file, ctx| {
