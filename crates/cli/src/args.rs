@@ -124,6 +124,17 @@ pub enum Command {
         #[arg(long)]
         owner: Option<String>,
     },
+    /// Change a risk's status (open, mitigated, accepted, closed).
+    RiskStatus {
+        action: String,
+        /// The risk's number in the action's list (1 = first) or its id.
+        #[arg(long)]
+        risk: String,
+        #[arg(long, value_parser = parse_vocab::<RiskStatus>)]
+        status: RiskStatus,
+        #[arg(long)]
+        mitigation: Option<String>,
+    },
     /// Record an impact assessment.
     Impact {
         action: String,

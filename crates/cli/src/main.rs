@@ -322,6 +322,10 @@ async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
                 .await?;
             print::done(json, &r, &format!("Risk recorded (score {})", r.score()));
         }
+        Command::RiskStatus { action, risk, status, mitigation } => {
+            let r = s.update_risk(action_id(s, action).await?, risk, *status, mitigation.as_deref()).await?;
+            print::done(json, &r, &format!("Risk \"{}\" is now {}", r.description, r.status.label().to_lowercase()));
+        }
         Command::Impact { action, area, description, cost } => {
             let i = s.add_impact(action_id(s, action).await?, *area, description, *cost).await?;
             print::done(json, &i, "Impact assessment recorded");

@@ -100,6 +100,11 @@ fn whole_workflow_with_rules_and_json() {
         "--mitigation",
         "Pre-negotiate with schools",
     ]);
+    // The risk was entered with its mitigation, so it can be marked mitigated.
+    ws.ok(&["risk-status", "2026-0001", "--risk", "1", "--status", "mitigated"]);
+    assert_eq!(ws.json(&["action", "show", "2026-0001"])["risks"][0]["status"], "mitigated");
+    let o = ws.run(&["risk-status", "2026-0001", "--risk", "9", "--status", "closed"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no risk `9`"), "{}", String::from_utf8_lossy(&o.stderr));
     ws.ok(&["impact", "2026-0001", "--area", "cost", "--description", "Overtime for staff", "--cost", "250000"]);
     ws.ok(&["acknowledge", "2026-0001", "--office", "OGC"]);
     ws.ok(&["acknowledge", "2026-0001", "--office", "OCFO"]);

@@ -464,6 +464,25 @@ pub fn validate_risk(risk: &Risk) -> RuleResult<()> {
     Ok(())
 }
 
+/// Move a risk to another status (mitigated, accepted, closed, or open again), optionally
+/// recording the mitigation that justified it.
+pub fn update_risk(file: &ActionFile, risk_id: Id, status: RiskStatus, mitigation: Option<&str>, ctx: &Ctx) -> RuleResult<Risk> {
+    check_can_write(&ctx.actor)?;
+    check_editable(file)?;
+    let Some(r) = file.risks.iter().find(|r| r.id == risk_id) else {
+        return broken("risk-exists", format!("no risk {risk_id} on action {}", file.action.number));
+    };
+    let mut r = r.clone();
+    if let Some(m) = mitigation.map(str::trim).filter(|m| !m.is_empty()) {
+        r.mitigation = m.to_string();
+    }
+    if status == RiskStatus::Mitigated && r.mitigation.is_empty() {
+        return broken("mitigation-described", "say how the risk was mitigated");
+    }
+    r.status = status;
+    Ok(r)
+}
+
 pub fn add_impact(file: &ActionFile, impact: ImpactAssessment, ctx: &Ctx) -> RuleResult<ImpactAssessment> {
     check_can_write(&ctx.actor)?;
     check_editable(file)?;
@@ -933,6 +952,27 @@ mod tests {
         assert!(add_risk(&f, r.clone(), &exec()).is_ok());
         r.likelihood = 6;
         assert_eq!(add_risk(&f, r, &exec()).unwrap_err().rule, "risk-scale");
+    }
+
+    #[test]
+    fn risks_change_status_with_a_described_mitigation() {
+        let mut f = issued();
+        let r = Risk {
+            id: Id::new(),
+            action_id: f.action.id,
+            description: "Litigation".into(),
+            category: RiskCategory::Legal,
+            likelihood: 3,
+            impact: 3,
+            mitigation: String::new(),
+            owner: String::new(),
+            status: RiskStatus::Open,
+        };
+        f.risks.push(r.clone());
+        assert_eq!(update_risk(&f, r.id, RiskStatus::Mitigated, None, &exec()).unwrap_err().rule, "mitigation-described");
+        let m = update_risk(&f, r.id, RiskStatus::Mitigated, Some("Counsel review"), &exec()).unwrap();
+        assert_eq!((m.status, m.mitigation.as_str()), (RiskStatus::Mitigated, "Counsel review"));
+        assert_eq!(update_risk(&f, Id::new(), RiskStatus::Closed, None, &exec()).unwrap_err().rule, "risk-exists");
     }
 
     #[test]

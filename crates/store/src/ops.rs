@@ -364,6 +364,24 @@ impl Store {
         .await
     }
 
+    /// Change a risk's status, named by its position in the action's list (1 = first) or id.
+    pub async fn update_risk(&self, id: Id, risk: &str, status: RiskStatus, mitigation: Option<&str>) -> Result<Risk> {
+        self.step(id, |file, ctx| {
+            let target = match risk.parse::<usize>() {
+                Ok(n) if n >= 1 && n <= file.risks.len() => file.risks[n - 1].id,
+                _ => risk.parse::<Id>().map_err(|_| {
+                    StoreError::NotFound(format!(
+                        "no risk `{risk}` on action {} (give its number in the list or its id)",
+                        file.action.number
+                    ))
+                })?,
+            };
+            let r = rules::update_risk(file, target, status, mitigation, ctx)?;
+            Ok((vec![Put::new(file.risks.iter().find(|x| x.id == target), &r)], r))
+        })
+        .await
+    }
+
     pub async fn add_impact(&self, id: Id, area: ImpactArea, description: &str, estimated_cost: Option<f64>) -> Result<ImpactAssessment> {
         self.step(id, |file, ctx| {
             let i = ImpactAssessment {
