@@ -381,3 +381,34 @@ fn kill_9_during_a_large_import_leaves_before_or_after() {
     let after = ws.json(&["action", "list"]).as_array().unwrap().len();
     assert_eq!(after, 1 + 6000 + 6363);
 }
+
+#[test]
+fn concurrent_writers_never_fork_the_audit_chain() {
+    let ws = Ws::new();
+    ws.ok(&["office", "add", "--code", "OGC", "--name", "General Counsel"]);
+    for t in ["First", "Second"] {
+        ws.ok(&["action", "create", "--title", t, "--official", "Secretary", "--issue"]);
+    }
+    for n in ["2026-0001", "2026-0002"] {
+        ws.ok(&["assign", n, "--office", "OGC", "--role", "opr"]);
+        ws.ok(&["acknowledge", n, "--office", "OGC"]);
+    }
+    // Two processes write at the same time, each to its own action.
+    std::thread::scope(|s| {
+        for n in ["2026-0001", "2026-0002"] {
+            let ws = &ws;
+            s.spawn(move || {
+                for i in 1..=12 {
+                    ws.ok(&["update", n, "--percent", &(i * 5).to_string(), "--text", &format!("step {i}")]);
+                }
+            });
+        }
+    });
+    let v = ws.json(&["audit", "verify"]);
+    assert_eq!(v["ok"], true, "{v}");
+    for n in ["2026-0001", "2026-0002"] {
+        let show = ws.json(&["action", "show", n]);
+        assert_eq!(show["updates"].as_array().unwrap().len(), 12);
+        assert_eq!(show["percent_complete"], 60);
+    }
+}
