@@ -250,10 +250,11 @@ pub(crate) async fn resolve_action(conn: &mut SqliteConnection, key: &str) -> Re
         return Ok(id);
     }
     let n = normalise_number(key);
-    let id: Option<String> = sqlx::query_scalar("SELECT id FROM actions WHERE number = ?1 COLLATE NOCASE OR external_ref = ?1 LIMIT 1")
-        .bind(&n)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT id FROM actions WHERE number = ?1 UNION ALL SELECT id FROM actions WHERE external_ref = ?1 LIMIT 1")
+            .bind(&n)
+            .fetch_optional(&mut *conn)
+            .await?;
     id.and_then(|s| s.parse().ok())
         .ok_or_else(|| StoreError::NotFound(format!("no action numbered `{key}` (give its number, e.g. 2026-0042 or EO 13526, or its id)")))
 }
