@@ -66,13 +66,20 @@ async fn reopen_with_right_key_wrong_key_leaves_file_untouched() {
     assert_eq!(reopened.all::<Action>().await.unwrap().len(), 1);
     reopened.close().await;
 
-    let before = digest_files(&path);
-    let err = Store::open(&path, &DbKey::generate()).await.unwrap_err();
+    // A copy no connection of this process has ever opened, so nothing but the wrong-key attempt
+    // can touch it (sqlx finishes closing pooled connections on its own threads).
+    let copy = path.with_file_name("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    let before = digest_files(&copy);
+    assert!(before[1].1.is_none(), "the copied workspace has no WAL");
+    let err = Store::open(&copy, &DbKey::generate()).await.unwrap_err();
     assert!(matches!(err, StoreError::WrongKey(_)), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains("key") && msg.contains(&path.display().to_string()), "{msg}");
+    assert!(msg.contains("key") && msg.contains(&copy.display().to_string()), "{msg}");
     assert!(msg.contains("not changed"), "{msg}");
-    assert_eq!(digest_files(&path), before, "a wrong key must leave every file byte-for-byte unchanged");
+    assert_eq!(digest_files(&copy), before, "a wrong key must leave every file byte-for-byte unchanged");
+    // And the copy still opens with the right key.
+    Store::open(&copy, &key).await.unwrap().close().await;
 }
 
 #[tokio::test]
