@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = std::env::args().collect::<Vec<_>>().split_off(1);
     let root = root();
     std::env::set_current_dir(&root)?;
     match args.first().map(String::as_str) {

@@ -86,6 +86,21 @@ impl Store {
         Ok((office, id))
     }
 
+    /// A step on one office's assignment: find it, ask `rule` for the updated assignment, write it.
+    async fn assignment_step(
+        &self,
+        id: Id,
+        office: &str,
+        rule: impl FnOnce(&ActionFile, Id, &Ctx) -> rules::RuleResult<Assignment>,
+    ) -> Result<Assignment> {
+        let (_, xid) = self.assignment_of(id, office).await?;
+        self.step(id, |file, ctx| {
+            let x = rule(file, xid, ctx)?;
+            Ok((vec![Put::new(file.assignments.iter().find(|a| a.id == xid), &x)], x))
+        })
+        .await
+    }
+
     pub async fn add_office(&self, code: &str, name: &str, kind: OfficeKind, parent: Option<&str>) -> Result<Office> {
         rules::check_can_write(self.actor())?;
         let code = code.trim().to_uppercase();
@@ -253,31 +268,15 @@ impl Store {
     }
 
     pub async fn acknowledge(&self, id: Id, office: &str) -> Result<Assignment> {
-        let (_, xid) = self.assignment_of(id, office).await?;
-        self.step(id, |file, ctx| {
-            let x = rules::acknowledge(file, xid, ctx)?;
-            let before = file.assignments.iter().find(|a| a.id == xid);
-            Ok((vec![Put::new(before, &x)], x))
-        })
-        .await
+        self.assignment_step(id, office, |file, xid, ctx| rules::acknowledge(file, xid, ctx)).await
     }
 
     pub async fn concur(&self, id: Id, office: &str, answer: ConcurrenceAnswer, comment: &str) -> Result<Assignment> {
-        let (_, xid) = self.assignment_of(id, office).await?;
-        self.step(id, |file, ctx| {
-            let x = rules::concur(file, xid, answer, comment, ctx)?;
-            Ok((vec![Put::new(file.assignments.iter().find(|a| a.id == xid), &x)], x))
-        })
-        .await
+        self.assignment_step(id, office, |file, xid, ctx| rules::concur(file, xid, answer, comment, ctx)).await
     }
 
     pub async fn resolve_non_concurrence(&self, id: Id, office: &str, note: &str) -> Result<Assignment> {
-        let (_, xid) = self.assignment_of(id, office).await?;
-        self.step(id, |file, ctx| {
-            let x = rules::resolve_non_concurrence(file, xid, note, ctx)?;
-            Ok((vec![Put::new(file.assignments.iter().find(|a| a.id == xid), &x)], x))
-        })
-        .await
+        self.assignment_step(id, office, |file, xid, ctx| rules::resolve_non_concurrence(file, xid, note, ctx)).await
     }
 
     pub async fn request_extension(&self, id: Id, office: &str, to: NaiveDate, justification: &str) -> Result<ExtensionRequest> {
@@ -313,22 +312,12 @@ impl Store {
 
     /// Move `from`'s assignment (whatever its role) to the office `to`.
     pub async fn reassign(&self, id: Id, from: &str, to: &str) -> Result<Assignment> {
-        let (_, xid) = self.assignment_of(id, from).await?;
         let to = self.office(to).await?;
-        self.step(id, |file, ctx| {
-            let x = rules::reassign(file, xid, to.id, ctx)?;
-            Ok((vec![Put::new(file.assignments.iter().find(|a| a.id == xid), &x)], x))
-        })
-        .await
+        self.assignment_step(id, from, |file, xid, ctx| rules::reassign(file, xid, to.id, ctx)).await
     }
 
     pub async fn delegate(&self, id: Id, office: &str, to: &str, note: &str) -> Result<Assignment> {
-        let (_, xid) = self.assignment_of(id, office).await?;
-        self.step(id, |file, ctx| {
-            let x = rules::delegate(file, xid, to, note, ctx)?;
-            Ok((vec![Put::new(file.assignments.iter().find(|a| a.id == xid), &x)], x))
-        })
-        .await
+        self.assignment_step(id, office, |file, xid, ctx| rules::delegate(file, xid, to, note, ctx)).await
     }
 
     /// Record that the action cites `citation` (adding it to the library if new).
@@ -367,15 +356,7 @@ impl Store {
     /// Change a risk's status, named by its position in the action's list (1 = first) or id.
     pub async fn update_risk(&self, id: Id, risk: &str, status: RiskStatus, mitigation: Option<&str>) -> Result<Risk> {
         self.step(id, |file, ctx| {
-            let target = match risk.parse::<usize>() {
-                Ok(n) if n >= 1 && n <= file.risks.len() => file.risks[n - 1].id,
-                _ => risk.parse::<Id>().map_err(|_| {
-                    StoreError::NotFound(format!(
-                        "no risk `{risk}` on action {} (give its number in the list or its id)",
-                        file.action.number
-                    ))
-                })?,
-            };
+            let target = by_position_or_id(&file.risks, |r| r.id, risk, "risk", &file.action.number)?;
             let r = rules::update_risk(file, target, status, mitigation, ctx)?;
             Ok((vec![Put::new(file.risks.iter().find(|x| x.id == target), &r)], r))
         })
@@ -419,15 +400,7 @@ impl Store {
     /// Resolve an issue, named by its id or its position in the action's list (1 = first).
     pub async fn resolve_issue(&self, id: Id, issue: &str, note: &str) -> Result<Issue> {
         self.step(id, |file, ctx| {
-            let target = match issue.parse::<usize>() {
-                Ok(n) if n >= 1 && n <= file.issues.len() => file.issues[n - 1].id,
-                _ => issue.parse::<Id>().map_err(|_| {
-                    StoreError::NotFound(format!(
-                        "no issue `{issue}` on action {} (give its number in the list or its id)",
-                        file.action.number
-                    ))
-                })?,
-            };
+            let target = by_position_or_id(&file.issues, |i| i.id, issue, "issue", &file.action.number)?;
             let i = rules::resolve_issue(file, target, note, ctx)?;
             Ok((vec![Put::new(file.issues.iter().find(|x| x.id == target), &i)], i))
         })
@@ -491,6 +464,16 @@ impl Store {
         tx.put(vec![Put::create(&d)]).await?;
         tx.commit().await?;
         Ok(d)
+    }
+}
+
+/// A record named the way people name it: its position in the action's list (1 = first) or its id.
+fn by_position_or_id<T>(items: &[T], id_of: impl Fn(&T) -> Id, key: &str, what: &str, number: &str) -> Result<Id> {
+    match key.parse::<usize>() {
+        Ok(n) if n >= 1 && n <= items.len() => Ok(id_of(&items[n - 1])),
+        _ => key
+            .parse::<Id>()
+            .map_err(|_| StoreError::NotFound(format!("no {what} `{key}` on action {number} (give its number in the list or its id)"))),
     }
 }
 
