@@ -219,6 +219,13 @@ pub enum Command {
     /// The database key: recover from the recovery code, re-key, check.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Print a briefing book (PDF; --format html for the self-contained HTML file).
+    Brief(Box<BriefArgs>),
+    /// Saved views of the actions list (usable as a briefing book's selection).
+    #[command(subcommand)]
+    View(ViewCommand),
+    /// Briefing-book templates saved with `mandate brief --save-template`.
+    Templates,
     /// Add generated sample actions to this workspace.
     Sample {
         #[arg(long, default_value_t = 500)]
@@ -605,4 +612,103 @@ pub enum KeyCommand {
     Rekey,
     /// Check that the stored key opens the workspace.
     Check,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ViewCommand {
+    /// Save the given filters under a name (replaces a view of the same name).
+    Save {
+        name: String,
+        #[command(flatten)]
+        filter: ListArgs,
+    },
+    /// List saved views.
+    List,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BookFormat {
+    Pdf,
+    Html,
+}
+
+/// `mandate brief`: which actions, and how the book looks. Options given on the command line
+/// override the template's.
+#[derive(Args, Debug)]
+pub struct BriefArgs {
+    /// Where to write the book. With --recipient, one file per recipient beside it
+    /// (`book-copy-1-j-smith.pdf`).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t = BookFormat::Pdf)]
+    pub format: BookFormat,
+    /// Start from a saved template (selection and options).
+    #[arg(long)]
+    pub template: Option<String>,
+    /// Save this book's selection and options as a template under this name.
+    #[arg(long)]
+    pub save_template: Option<String>,
+
+    /// Select the actions of a saved view.
+    #[arg(long)]
+    pub view: Option<String>,
+    /// Hand-pick an action by number or id (repeatable; added to the view or filter).
+    #[arg(long = "action", value_name = "NUMBER")]
+    pub actions: Vec<String>,
+    /// Select every action (when no view, filter or hand-picked action is given).
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub filter: ListArgs,
+
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub prepared_for: Option<String>,
+    #[arg(long)]
+    pub occasion: Option<String>,
+    #[arg(long)]
+    pub prepared_by: Option<String>,
+    /// The moment the book reflects (RFC 3339, e.g. 2026-11-24T08:00:00Z, or a date); default now.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    #[arg(long)]
+    pub version: Option<String>,
+    /// A distribution-list entry (repeatable).
+    #[arg(long = "distribution", value_name = "NAME")]
+    pub distribution: Vec<String>,
+    /// Banner marking (default: the highest among the included actions).
+    #[arg(long)]
+    pub marking: Option<Marking>,
+    /// Print a DRAFT watermark on every page.
+    #[arg(long)]
+    pub draft: bool,
+    /// Make a numbered copy for this person, watermarked with their name (repeatable).
+    #[arg(long = "recipient", value_name = "NAME")]
+    pub recipients: Vec<String>,
+    /// letter or a4.
+    #[arg(long)]
+    pub paper: Option<mandate_briefing::Paper>,
+    /// Printed on both sides: tabs start on right-hand pages.
+    #[arg(long)]
+    pub duplex: bool,
+    /// Extra binding margin, in millimetres.
+    #[arg(long)]
+    pub gutter_mm: Option<f32>,
+    /// office, kind, priority, or picked (with --tab).
+    #[arg(long)]
+    pub group_by: Option<mandate_briefing::Grouping>,
+    /// A hand-picked tab: "Name=NUMBER,NUMBER,…" (repeatable, in order; implies --group-by picked).
+    #[arg(long = "tab", value_name = "NAME=NUMBERS")]
+    pub tabs: Vec<String>,
+    /// Put these tabs first, in this order (tab names or office codes, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub tab_order: Vec<String>,
+    /// Print only these sections (comma-separated: summary, dividers, authorities, assignments,
+    /// requirements, risks, relations, updates, issues, outcome, appendix).
+    #[arg(long)]
+    pub sections: Option<String>,
+    /// Leave out these sections (comma-separated).
+    #[arg(long)]
+    pub omit: Option<String>,
 }

@@ -5,6 +5,7 @@
 //! 4 the audit chain does not verify.
 
 mod args;
+mod brief;
 mod print;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -411,6 +412,9 @@ async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
             print::import_summary(json, &summary);
         }
         Command::Export { format, out } => export(cli, s, *format, out).await?,
+        Command::Brief(a) => brief::brief(s, a, today(cli), &progress()).await?,
+        Command::View(c) => brief::view(s, c, json).await?,
+        Command::Templates => brief::templates(s, json).await?,
         Command::Audit(c) => match c {
             AuditCommand::Verify => {
                 let v = s.verify_audit().await?;

@@ -14,12 +14,14 @@
 //! assert!(rules::check_transition(&file, Status::Assigned).is_err());
 //! ```
 
+pub mod filter;
 pub mod hlc;
 pub mod ids;
 pub mod metrics;
 pub mod model;
 pub mod rules;
 
+pub use filter::{ActionFilter, Sort};
 pub use hlc::Hlc;
 pub use ids::Id;
 pub use model::*;

@@ -12,7 +12,8 @@
 //! - *time to concurrence*: hours from an OCR's assignment to its answer.
 //! - *several offices*: actions with two or more distinct offices assigned.
 
-use crate::model::{Role, Status};
+use crate::model::{ActionFile, Role, Status};
+use crate::Id;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -143,6 +144,30 @@ pub fn measure<'a>(rows: impl IntoIterator<Item = &'a MetricsRow>, today: NaiveD
 }
 
 /// The full report: overall and per office, optionally narrowed to one office and a period.
+impl MetricsRow {
+    /// The row for one loaded action (what the store computes with grouped scans, for a
+    /// handful of actions already in memory — a briefing book's selection).
+    pub fn from_file(file: &ActionFile, office_code: impl Fn(Id) -> String) -> MetricsRow {
+        let a = &file.action;
+        MetricsRow {
+            status: a.status,
+            suspense: a.suspense,
+            period_date: a.issued_on.unwrap_or_else(|| a.created_at.date_naive()),
+            completed_at: a.completed_at,
+            offices: file.assignments.iter().map(|s| (office_code(s.office_id), s.role)).collect(),
+            has_authority: !file.citations.is_empty(),
+            has_risk: !file.risks.is_empty(),
+            evaluation: file.evaluation.as_ref().map(|e| (e.on_time, e.within_scope)),
+            concurrence_hours: file
+                .assignments
+                .iter()
+                .filter(|s| s.role == Role::Ocr)
+                .filter_map(|s| s.concurrence.as_ref().map(|c| (c.at - s.assigned.at).num_seconds() as f64 / 3600.0))
+                .collect(),
+        }
+    }
+}
+
 pub fn report(
     rows: &[MetricsRow],
     today: NaiveDate,

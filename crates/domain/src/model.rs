@@ -817,3 +817,36 @@ impl Records {
         self.len() == 0
     }
 }
+
+/// A named filter of the actions list ("My office's overdue taskers").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedView {
+    pub id: Id,
+    pub name: String,
+    pub filter: crate::filter::ActionFilter,
+    pub saved: Stamp,
+}
+
+/// Which actions a briefing book holds: a saved view, a filter, or a hand-picked list
+/// (action numbers or ids). Hand-picked actions are added to what the view or filter selects.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BookSelection {
+    #[serde(default)]
+    pub view: Option<String>,
+    #[serde(default)]
+    pub filter: Option<crate::filter::ActionFilter>,
+    #[serde(default)]
+    pub actions: Vec<String>,
+}
+
+/// A reusable briefing-book setup ("Weekly principal's book").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookTemplate {
+    pub id: Id,
+    pub name: String,
+    pub selection: BookSelection,
+    /// The book options as the briefing crate writes them. Kept as JSON here so the domain does
+    /// not depend on the printer; options added later read back with their defaults.
+    pub options: serde_json::Value,
+    pub saved: Stamp,
+}

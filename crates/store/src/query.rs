@@ -16,46 +16,7 @@ use sqlx::{Row, SqliteConnection};
 /// at the price that an old, highly relevant match can lose to newer ones.
 pub const RANKED_CANDIDATES: u32 = 300;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sort {
-    /// Soonest suspense first; actions without one last.
-    #[default]
-    Suspense,
-    /// Newest first.
-    Newest,
-    /// Best text match first (needs a text query; the default for a search with no other filter).
-    Relevance,
-}
-
-/// Filters for the actions list. Empty means everything.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct ActionFilter {
-    #[serde(default)]
-    pub statuses: Vec<Status>,
-    #[serde(default)]
-    pub kinds: Vec<ActionKind>,
-    #[serde(default)]
-    pub priorities: Vec<Priority>,
-    /// Office code: actions where this office has any assignment.
-    #[serde(default)]
-    pub office: Option<String>,
-    #[serde(default)]
-    pub overdue: bool,
-    #[serde(default)]
-    pub at_risk: bool,
-    #[serde(default)]
-    pub unassigned: bool,
-    /// Words to find in titles, requirements, status updates and cited authorities.
-    #[serde(default)]
-    pub text: Option<String>,
-    #[serde(default)]
-    pub sort: Option<Sort>,
-    #[serde(default)]
-    pub limit: Option<u32>,
-    #[serde(default)]
-    pub offset: u32,
-}
+pub use mandate_domain::filter::{ActionFilter, Sort};
 
 /// One row of the actions list — the stable JSON of `mandate action list --json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -90,7 +51,12 @@ fn where_is_empty(w: &str) -> bool {
 
 const OPEN_WORKING: &str = "('issued','assigned','in_progress','blocked')";
 
-impl ActionFilter {
+/// The SQL side of an [`ActionFilter`] (the filter itself is domain data).
+trait FilterSql {
+    fn where_clause(&self, today: &str, args: &mut Vec<String>, for_count: bool) -> String;
+}
+
+impl FilterSql for ActionFilter {
     /// The WHERE clause. Pages (`for_count = false`) walk an index in suspense order and test
     /// each candidate, stopping after one page; counts start from the office's assignments.
     fn where_clause(&self, today: &str, args: &mut Vec<String>, for_count: bool) -> String {

@@ -36,7 +36,14 @@ macro_rules! free_record {
     )+};
 }
 
-free_record!(Action => "actions", Office => "offices", Person => "people", Authority => "authorities");
+free_record!(
+    Action => "actions",
+    Office => "offices",
+    Person => "people",
+    Authority => "authorities",
+    SavedView => "saved_views",
+    BookTemplate => "book_templates",
+);
 child_record!(
     Citation => "citations",
     Assignment => "assignments",

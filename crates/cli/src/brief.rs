@@ -1,0 +1,186 @@
+//! `mandate brief`, `mandate view`, `mandate templates`: choosing a book's actions and options
+//! from the command line, a saved view or a saved template.
+
+use crate::args::{BookFormat, BriefArgs, ListArgs, ViewCommand};
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use mandate_briefing::{output, BookData, BookOptions, Grouping, PickedTab, Sections};
+use mandate_domain::*;
+use mandate_store::Store;
+
+fn filter_given(l: &ListArgs) -> bool {
+    !l.status.is_empty()
+        || !l.kind.is_empty()
+        || !l.priority.is_empty()
+        || l.office.is_some()
+        || l.overdue
+        || l.at_risk
+        || l.unassigned
+        || l.query.is_some()
+}
+
+fn parse_as_of(s: &str) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = s.parse::<NaiveDate>() {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
+    }
+    bail!("--as-of `{s}` is not a time; use RFC 3339 (2026-11-24T08:00:00Z) or a date (2026-11-24)")
+}
+
+fn parse_tab(s: &str) -> Result<PickedTab> {
+    let Some((name, list)) = s.split_once('=') else { bail!("--tab `{s}` needs the form \"Name=NUMBER,NUMBER\"") };
+    let actions: Vec<String> = list.split(',').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+    if name.trim().is_empty() || actions.is_empty() {
+        bail!("--tab `{s}` needs a name and at least one action number");
+    }
+    Ok(PickedTab { name: name.trim().to_string(), actions })
+}
+
+/// The book's options: the template's (if any), then whatever the command line says.
+fn options(a: &BriefArgs, base: BookOptions) -> Result<BookOptions> {
+    let mut o = base;
+    let set = |field: &mut String, v: &Option<String>| {
+        if let Some(v) = v {
+            *field = v.clone();
+        }
+    };
+    set(&mut o.title, &a.title);
+    set(&mut o.prepared_for, &a.prepared_for);
+    set(&mut o.occasion, &a.occasion);
+    set(&mut o.prepared_by, &a.prepared_by);
+    set(&mut o.version, &a.version);
+    o.as_of = match &a.as_of {
+        Some(s) => parse_as_of(s)?,
+        None => Utc::now(),
+    };
+    if !a.distribution.is_empty() {
+        o.distribution = a.distribution.clone();
+    }
+    if a.marking.is_some() {
+        o.marking = a.marking.clone();
+    }
+    o.draft |= a.draft;
+    o.duplex |= a.duplex;
+    if let Some(p) = a.paper {
+        o.paper = p;
+    }
+    if let Some(g) = a.gutter_mm {
+        if !(0.0..=50.0).contains(&g) {
+            bail!("--gutter-mm {g} is out of range (0 to 50)");
+        }
+        o.gutter_mm = g;
+    }
+    if let Some(g) = a.group_by {
+        o.group_by = g;
+    }
+    if !a.tabs.is_empty() {
+        o.tabs = a.tabs.iter().map(|t| parse_tab(t)).collect::<Result<_>>()?;
+        o.group_by = Grouping::Picked;
+    }
+    if !a.tab_order.is_empty() {
+        o.tab_order = a.tab_order.clone();
+    }
+    if let Some(list) = &a.sections {
+        o.sections = Sections::only(list).map_err(anyhow::Error::msg)?;
+    }
+    if let Some(list) = &a.omit {
+        o.sections = o.sections.clone().without(list).map_err(anyhow::Error::msg)?;
+    }
+    Ok(o)
+}
+
+pub async fn brief(s: &Store, a: &BriefArgs, today: NaiveDate, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> Result<()> {
+    output::check_writable(&a.out)?;
+    let template = match &a.template {
+        Some(name) => Some(s.book_template(name).await?),
+        None => None,
+    };
+    let base: BookOptions = match &template {
+        Some(t) => serde_json::from_value(t.options.clone()).with_context(|| format!("template `{}` has unreadable options", t.name))?,
+        None => BookOptions::default(),
+    };
+    let options = options(a, base)?;
+    let mut selection = BookSelection { view: a.view.clone(), filter: None, actions: a.actions.clone() };
+    if filter_given(&a.filter) {
+        selection.filter = Some(a.filter.filter(None));
+    } else if a.all {
+        selection.filter = Some(ActionFilter::default());
+    }
+    // Hand-picked tabs name their actions: they are part of the selection.
+    for t in &options.tabs {
+        selection.actions.extend(t.actions.iter().cloned());
+    }
+    let given = selection.view.is_some() || selection.filter.is_some() || !selection.actions.is_empty();
+    if !given {
+        match &template {
+            Some(t) => selection = t.selection.clone(),
+            None => {
+                bail!("say which actions go in the book: --view NAME, filters (--office, --status, …), --action NUMBER, --tab, or --all")
+            }
+        }
+    }
+    if let Some(name) = &a.save_template {
+        let mut saved = options.clone();
+        saved.as_of = DateTime::<Utc>::UNIX_EPOCH; // a template's as-of is always "when printed"
+        s.save_book_template(name, &selection, serde_json::to_value(&saved)?).await?;
+        eprintln!("Saved briefing-book template `{name}`");
+    }
+    let ids = s.select_actions(&selection, today).await?;
+    if ids.is_empty() {
+        bail!("the selection matched no actions, so there is no book to print; check the view or filters (`mandate action list` with the same filters shows what they match)");
+    }
+    let data = BookData { actions: s.action_files(&ids, progress).await?, offices: s.all::<Office>().await? };
+    match a.format {
+        BookFormat::Html => {
+            let html = mandate_briefing::html_book(&data, &options)?;
+            output::write_whole(&a.out, html.as_bytes())?;
+            eprintln!("Wrote {} ({} actions)", a.out.display(), data.actions.len());
+        }
+        BookFormat::Pdf => {
+            let book = mandate_briefing::pdf_book(&data, &options, &mut |d, t| progress("Laying out pages", d as u64, t as u64))?;
+            let files = output::write_pdfs(&book, &a.out, &a.recipients, &mut |d, t| progress("Writing PDF", d as u64, t as u64))?;
+            for f in &files {
+                eprintln!("Wrote {} ({} pages, {} actions)", f.display(), book.page_count(), data.actions.len());
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn view(s: &Store, c: &ViewCommand, json: bool) -> Result<()> {
+    match c {
+        ViewCommand::Save { name, filter } => {
+            let v = s.save_view(name, &filter.filter(None)).await?;
+            if json {
+                crate::print::json(&v);
+            } else {
+                println!("Saved view `{}`", v.name);
+            }
+        }
+        ViewCommand::List => {
+            let views = s.views().await?;
+            if json {
+                crate::print::json(&views);
+            } else {
+                for v in views {
+                    println!("{}\t{}", v.name, serde_json::to_string(&v.filter)?);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn templates(s: &Store, json: bool) -> Result<()> {
+    let t = s.book_templates().await?;
+    if json {
+        crate::print::json(&t);
+    } else {
+        for t in t {
+            println!("{}\t(saved {} by {})", t.name, t.saved.at.format("%Y-%m-%d"), t.saved.by);
+        }
+    }
+    Ok(())
+}
