@@ -45,7 +45,7 @@ fn have(bin: &str) -> bool {
 }
 
 /// Debian packages the test suite uses, each checked with dpkg before installing so reruns are fast.
-const TEST_PACKAGES: &[&str] = &["keyutils", "python3"];
+const TEST_PACKAGES: &[&str] = &["keyutils", "python3", "poppler-utils", "qpdf"];
 
 fn ensure_packages(pkgs: &[&str]) -> Result<()> {
     if !have("dpkg") {
@@ -97,6 +97,7 @@ fn check_invariants() -> Result<()> {
         ("mandate-domain", &["sqlx", "tokio", "tauri", "axum", "keyring", "libsqlite3-sys", "mandate-store"][..]),
         ("mandate-interchange", &["sqlx", "tokio", "tauri", "axum", "keyring", "libsqlite3-sys", "mandate-store"][..]),
         ("mandate-sample", &["sqlx", "tokio", "tauri", "axum", "keyring", "libsqlite3-sys", "mandate-store"][..]),
+        ("mandate-briefing", &["sqlx", "tokio", "tauri", "axum", "keyring", "libsqlite3-sys", "mandate-store"][..]),
         ("mandate-store", &["tauri", "axum"][..]),
     ] {
         let names = crate_names(&tree(pkg)?);
@@ -107,7 +108,7 @@ fn check_invariants() -> Result<()> {
         }
     }
     // Only the store knows SQL: no other crate's source mentions sqlx.
-    for dir in ["crates/domain", "crates/interchange", "crates/sample", "crates/cli/src"] {
+    for dir in ["crates/domain", "crates/interchange", "crates/sample", "crates/briefing", "crates/cli/src"] {
         let o = Command::new("grep").args(["-rl", "sqlx::", dir]).output()?;
         let hits = String::from_utf8_lossy(&o.stdout);
         if !hits.trim().is_empty() {

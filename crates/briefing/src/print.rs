@@ -8,7 +8,9 @@
 //! known.
 
 use crate::content::{Block, Content, PartKind};
-use crate::layout::{render, Align, Bookmark, Column, Face, Flow, Fonts, Item, Laid, PageSetup, PdfError, PdfInfo, Style, Watermark};
+use crate::layout::{
+    render, Align, Bookmark, Column, Face, Flow, Fonts, Item, Laid, PageSetup, PdfError, PdfInfo, Placement, Style, Watermark,
+};
 use crate::options::Paper;
 use std::collections::HashMap;
 
@@ -46,11 +48,12 @@ impl PrintedBook {
     pub fn pdf(&self, copy: Option<(usize, &str)>) -> Result<Vec<u8>, PdfError> {
         let mut marks = Vec::new();
         if self.draft {
-            marks.push(Watermark { text: "DRAFT".into(), size: 120.0, grey: 0.88, offset: 0.0 });
+            marks.push(Watermark { text: "DRAFT".into(), size: 120.0, grey: 0.88, placement: Placement::Diagonal { offset: 0.0 } });
         }
         if let Some((n, name)) = copy {
             let offset = if self.draft { -150.0 } else { 0.0 };
-            marks.push(Watermark { text: copy_label(n, name), size: 30.0, grey: 0.8, offset });
+            marks.push(Watermark { text: copy_label(n, name), size: 30.0, grey: 0.85, placement: Placement::Diagonal { offset } });
+            marks.push(Watermark { text: copy_label(n, name), size: 7.5, grey: 0.25, placement: Placement::Foot { from_bottom: 33.0 } });
         }
         render(&self.laid, &self.info, &self.outline, &marks)
     }

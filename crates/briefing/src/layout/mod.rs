@@ -8,4 +8,4 @@ pub mod pdf;
 
 pub use flow::{Align, Column, Flow, Item, Laid, Page, PageSetup, Spot, Style};
 pub use fonts::{Face, Fonts};
-pub use pdf::{render, Bookmark, PdfError, PdfInfo, Watermark};
+pub use pdf::{render, Bookmark, PdfError, PdfInfo, Placement, Watermark};

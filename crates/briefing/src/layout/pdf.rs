@@ -36,14 +36,23 @@ pub struct Bookmark {
     pub children: Vec<Bookmark>,
 }
 
-/// Large diagonal text behind each page's content (DRAFT, "Copy 3 — prepared for …").
+/// Text printed on every page over whatever was laid out (DRAFT, "Copy 3 — prepared for …").
 #[derive(Clone, Debug, PartialEq)]
 pub struct Watermark {
     pub text: String,
     pub size: f32,
     pub grey: f32,
-    /// Moves the line along the page's short diagonal (points), so several watermarks stack.
-    pub offset: f32,
+    pub placement: Placement,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Placement {
+    /// Large, corner to corner behind the content; `offset` (points) moves it across the
+    /// diagonal so several can stack.
+    Diagonal { offset: f32 },
+    /// A horizontal line centred at this distance (points) above the bottom edge — readable by
+    /// text extraction, hard to crop away without cutting the page number.
+    Foot { from_bottom: f32 },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -183,6 +192,21 @@ fn grey_color(g: f32) -> Color {
 /// Diagonal text centred on the page, bottom-left to top-right.
 fn watermark_ops(ops: &mut Vec<Op>, font: &FontId, setup: &PageSetup, w: &Watermark, fonts: &Fonts) {
     let text = fonts.printable(Face::Bold, &w.text);
+    let offset = match w.placement {
+        Placement::Diagonal { offset } => offset,
+        Placement::Foot { from_bottom } => {
+            let tw = fonts.width(Face::Bold, w.size, &text);
+            ops.push(Op::SaveGraphicsState);
+            ops.push(Op::SetFillColor { col: grey_color(w.grey) });
+            ops.push(Op::StartTextSection);
+            ops.push(Op::SetFont { font: PdfFontHandle::External(font.clone()), size: Pt(w.size) });
+            ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt((setup.width - tw) / 2.0), Pt(from_bottom)) });
+            ops.push(Op::ShowText { items: vec![TextItem::Text(text)] });
+            ops.push(Op::EndTextSection);
+            ops.push(Op::RestoreGraphicsState);
+            return;
+        }
+    };
     // Shrink long watermarks so they stay on the page.
     let diagonal = (setup.width.powi(2) + setup.height.powi(2)).sqrt() * 0.8;
     let natural = fonts.width(Face::Bold, w.size, &text);
@@ -191,8 +215,8 @@ fn watermark_ops(ops: &mut Vec<Op>, font: &FontId, setup: &PageSetup, w: &Waterm
     let angle = setup.height.atan2(setup.width);
     let (s, c) = angle.sin_cos();
     // Centre of the page, moved by `offset` across the diagonal.
-    let cx = setup.width / 2.0 - s * w.offset;
-    let cy = setup.height / 2.0 + c * w.offset;
+    let cx = setup.width / 2.0 - s * offset;
+    let cy = setup.height / 2.0 + c * offset;
     let x = cx - c * tw / 2.0 + s * size * 0.35;
     let y = cy - s * tw / 2.0 - c * size * 0.35;
     ops.push(Op::SaveGraphicsState);

@@ -1,0 +1,370 @@
+//! Briefing books end to end: `mandate brief` on a real encrypted workspace, and the PDFs it
+//! writes checked with real tools — qpdf, pdffonts, pdftotext (poppler) — not with our own code.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const KEY: &str = "5e1c9a7e5b2d4c6a8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e4f6a8b0c2d";
+const TODAY: &str = "2026-11-24";
+const AS_OF: &str = "2026-11-24T08:00:00Z";
+
+struct Ws {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Ws {
+    fn new() -> Ws {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("w.db");
+        let ws = Ws { dir, db };
+        ws.ok(&["init", "--name", "Ana Analyst", "--office", "EXSEC", "--role", "executive"]);
+        ws
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_mandate"))
+            .arg("--db")
+            .arg(&self.db)
+            .args(args)
+            .env("MANDATE_DB_KEY", KEY)
+            .env("MANDATE_TODAY", TODAY)
+            .env_remove("MANDATE_DB")
+            .output()
+            .unwrap()
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(
+            o.status.success(),
+            "mandate {args:?} failed: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    }
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&a)).unwrap()
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn brief(&self, out: &Path, extra: &[&str]) -> String {
+        let mut a = vec!["brief", "--out", out.to_str().unwrap(), "--as-of", AS_OF];
+        a.extend_from_slice(extra);
+        let o = self.run(&a);
+        assert!(o.status.success(), "brief failed: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    }
+}
+
+fn tool(name: &str, args: &[&str]) -> String {
+    let o =
+        Command::new(name).args(args).output().unwrap_or_else(|e| panic!("{name} is not installed ({e}); `cargo xtask test` installs it"));
+    assert!(o.status.success(), "{name} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// pdftotext output, one string per page.
+fn pages(pdf: &Path, layout: bool) -> Vec<String> {
+    let mut args = vec![];
+    if layout {
+        args.push("-layout");
+    }
+    args.extend([pdf.to_str().unwrap(), "-"]);
+    let text = tool("pdftotext", &args);
+    let mut p: Vec<String> = text.split('\x0c').map(str::to_string).collect();
+    if p.last().is_some_and(|l| l.trim().is_empty()) {
+        p.pop();
+    }
+    p
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn page_count(pdf: &Path) -> usize {
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    info.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap()
+}
+
+/// Contents lines: (text before the leaders, page number).
+fn contents(pages_layout: &[String]) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for p in pages_layout.iter().filter(|p| p.lines().take(4).any(|l| l.trim_end().ends_with("Contents"))) {
+        // An entry too long for one line wraps; its page number ends its last line.
+        let mut pending = String::new();
+        for line in p.lines() {
+            let t = format!("{pending} {}", line.trim());
+            let t = t.trim();
+            let Some((left, num)) = t.rsplit_once(' ').filter(|(_, n)| n.parse::<usize>().is_ok()) else {
+                let starts_entry = t.chars().take(4).all(|c| c.is_ascii_digit()) || t.starts_with("Tab ");
+                pending = if starts_entry && !t.is_empty() { t.to_string() } else { String::new() };
+                continue;
+            };
+            pending.clear();
+            let n: usize = num.parse().unwrap();
+            let left = left.trim_end_matches(['.', ' ']).trim();
+            if left.starts_with("Tab ")
+                || left.chars().take(4).all(|c| c.is_ascii_digit())
+                || left == "Summary"
+                || left.starts_with("Appendix")
+            {
+                out.push((squash(left), n));
+            }
+        }
+    }
+    out
+}
+
+fn outline_titles(pdf: &Path) -> Vec<(usize, String)> {
+    let json: serde_json::Value = serde_json::from_str(&tool("qpdf", &["--json=2", "--json-key=outlines", pdf.to_str().unwrap()])).unwrap();
+    fn walk(v: &serde_json::Value, depth: usize, out: &mut Vec<(usize, String)>) {
+        for o in v.as_array().unwrap() {
+            out.push((depth, o["title"].as_str().unwrap().to_string()));
+            walk(&o["kids"], depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&json["outlines"], 0, &mut out);
+    out
+}
+
+#[test]
+fn a_sample_book_passes_the_print_checks() {
+    let ws = Ws::new();
+    ws.ok(&["sample", "--actions", "24"]);
+    let list = ws.json(&["action", "list"]);
+    let items = list.as_array().unwrap();
+    let markings: Vec<mandate_domain::Marking> = items.iter().map(|i| i["marking"].as_str().unwrap().parse().unwrap()).collect();
+    let marking = mandate_domain::Marking::highest(&markings).to_string();
+
+    let pdf = ws.path("book.pdf");
+    let log = ws.brief(&pdf, &["--all", "--title", "Weekly Principal’s Book", "--prepared-for", "The Deputy Secretary", "--duplex"]);
+    assert!(log.contains("Laying out pages") && log.contains("Wrote"), "progress and result on stderr: {log}");
+
+    // The file is structurally sound, and every font is embedded as a subset.
+    let check = tool("qpdf", &["--check", pdf.to_str().unwrap()]);
+    assert!(check.contains("No syntax or stream encoding errors"), "{check}");
+    let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(rows.len(), 3, "regular, bold and italic: {fonts}");
+    for r in rows {
+        let cols: Vec<&str> = r.split_whitespace().collect();
+        assert!(cols[0].contains('+'), "subset name: {r}");
+        assert_eq!(&cols[cols.len() - 5..cols.len() - 2], &["yes", "yes", "yes"], "embedded, subset, with a Unicode map: {r}");
+    }
+
+    let text = pages(&pdf, false);
+    assert_eq!(text.len(), page_count(&pdf));
+    // Every action's title is in the book, and the marking is on every page (top and bottom).
+    let all = squash(&text.join(" "));
+    for i in items {
+        let title = i["title"].as_str().unwrap();
+        assert!(all.contains(&squash(title)), "title missing: {title}");
+    }
+    for (n, p) in text.iter().enumerate() {
+        assert!(p.matches(&marking).count() >= 2, "page {} lacks the {marking} banners", n + 1);
+    }
+
+    // Contents page numbers are the pages where the parts start.
+    let layout = pages(&pdf, true);
+    let toc = contents(&layout);
+    let action_entries: Vec<&(String, usize)> = toc.iter().filter(|(l, _)| l.chars().take(4).all(|c| c.is_ascii_digit())).collect();
+    assert_eq!(action_entries.len(), items.len(), "one contents entry per action: {toc:?}");
+    for (left, page) in &action_entries {
+        let number = left.split(" — ").next().unwrap();
+        let start = &text[page - 1];
+        assert!(start.contains(&format!("{number} ·")), "contents say {number} starts on page {page}, but it is not there");
+        let earlier = text[..page - 1].iter().skip(4).any(|p| p.contains(&format!("{number} ·")));
+        assert!(!earlier, "{number} starts before page {page}");
+    }
+    // Duplex: every tab starts on a right-hand (odd) page, with blank pages marked as such.
+    let tabs: Vec<&(String, usize)> = toc.iter().filter(|(l, _)| l.starts_with("Tab ")).collect();
+    assert!(tabs.len() >= 3);
+    for (l, p) in &tabs {
+        assert_eq!(p % 2, 1, "{l} starts on page {p}");
+        assert!(text[p - 1].contains(l.split(" — ").next().unwrap()));
+    }
+    assert!(all.contains("This page intentionally left blank"));
+    let summary = toc.iter().find(|(l, _)| l == "Summary").unwrap();
+    assert!(text[summary.1 - 1].contains("On time and within scope"));
+    let pages_n = text.len();
+    assert!(text[pages_n - 1].contains(&format!("Page {pages_n} of {pages_n}")));
+
+    // The outline mirrors the contents: each tab, with each of its actions beneath it.
+    let outline = outline_titles(&pdf);
+    assert_eq!(outline.iter().filter(|(d, t)| *d == 0 && t.starts_with("Tab ")).count(), tabs.len());
+    assert_eq!(outline.iter().filter(|(d, _)| *d == 1).count(), items.len());
+    assert!(outline.iter().any(|(_, t)| t == "Summary") && outline.iter().any(|(_, t)| t.starts_with("Appendix")));
+
+    // Reproducible: the same data, options and as-of time give the same bytes.
+    let again = ws.path("again.pdf");
+    ws.brief(&again, &["--all", "--title", "Weekly Principal’s Book", "--prepared-for", "The Deputy Secretary", "--duplex"]);
+    assert!(std::fs::read(&pdf).unwrap() == std::fs::read(&again).unwrap(), "two runs differ");
+    let later = ws.path("later.pdf");
+    let mut args = vec!["brief", "--out", later.to_str().unwrap(), "--as-of", "2026-11-25T08:00:00Z", "--all"];
+    args.extend(["--title", "Weekly Principal’s Book", "--prepared-for", "The Deputy Secretary", "--duplex"]);
+    ws.ok(&args);
+    assert!(std::fs::read(&pdf).unwrap() != std::fs::read(&later).unwrap(), "a later as-of time is a different book");
+
+    // Per-recipient copies: one file each, the name on every page.
+    let copies = ws.path("copies.pdf");
+    ws.brief(&copies, &["--all", "--recipient", "J. Smith", "--recipient", "Zoë Ortiz", "--draft"]);
+    for (n, name, file) in [(1, "J. Smith", "copies-copy-1-j-smith.pdf"), (2, "Zoë Ortiz", "copies-copy-2-zoë-ortiz.pdf")] {
+        let path = ws.path(file);
+        let text = pages(&path, false);
+        for (i, p) in text.iter().enumerate() {
+            let p = squash(p);
+            assert!(p.contains(&format!("Copy {n} — prepared for {name}")), "{file} page {} lacks the recipient watermark", i + 1);
+        }
+        tool("qpdf", &["--check", path.to_str().unwrap()]);
+    }
+    assert!(!copies.exists(), "with recipients only the copies are written");
+}
+
+/// pdftotext -bbox: (page, xMin, xMax, word) for every word, and the page width.
+fn word_boxes(pdf: &Path) -> (f32, Vec<(usize, f32, f32, String)>) {
+    let html = tool("pdftotext", &["-bbox", pdf.to_str().unwrap(), "-"]);
+    let attr = |tag: &str, name: &str| -> f32 {
+        let start = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        tag[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut width = 0.0;
+    let mut page = 0;
+    let mut words = Vec::new();
+    for part in html.split('<').skip(1) {
+        if part.starts_with("page ") {
+            page += 1;
+            width = attr(part, "width");
+        } else if part.starts_with("word ") {
+            let (tag, text) = part.split_once('>').unwrap();
+            words.push((page, attr(tag, "xMin"), attr(tag, "xMax"), text.to_string()));
+        }
+    }
+    (width, words)
+}
+
+#[test]
+fn hard_text_wraps_inside_the_margins_and_long_tables_repeat_their_header() {
+    let ws = Ws::new();
+    let long_word = "Antidisestablishmentarianism".repeat(12);
+    let title = "Coordinate the “Zürich–Genève” accord — naïve café résumé for Señor Núñez";
+    let body = format!("Deliver the plan. {long_word} and then the rest of the requirement text, which wraps normally.");
+    let created = ws.json(&[
+        "action",
+        "create",
+        "--title",
+        title,
+        "--kind",
+        "tasker",
+        "--body",
+        &body,
+        "--official",
+        "Deputy Secretary",
+        "--suspense",
+        "2026-12-20",
+        "--issue",
+    ]);
+    let number = created["number"].as_str().unwrap().to_string();
+    let hostile = ws.json(&[
+        "action",
+        "create",
+        "--title",
+        "<img src=x onerror=alert(1)> & \"quotes\"",
+        "--kind",
+        "tasker",
+        "--official",
+        "Deputy Secretary",
+        "--issue",
+    ]);
+    let hostile_number = hostile["number"].as_str().unwrap().to_string();
+    // 40 offices on one action: the assignments table must break across pages.
+    for i in 0..40 {
+        let code = format!("O{i:02}");
+        ws.ok(&["office", "add", "--code", &code, "--name", &format!("Office number {i} for coordination")]);
+        let role = if i == 0 { "opr" } else { "ocr" };
+        ws.ok(&["assign", &number, "--office", &code, "--role", role, "--suspense", "2026-12-15"]);
+    }
+
+    let pdf = ws.path("hard.pdf");
+    ws.brief(&pdf, &["--action", &number, "--action", &hostile_number, "--gutter-mm", "12"]);
+    tool("qpdf", &["--check", pdf.to_str().unwrap()]);
+
+    // Nothing outside the margins: 60 pt outer, 60 pt + 12 mm on the binding side.
+    let (width, words) = word_boxes(&pdf);
+    let inner = 60.0 + 12.0 * 72.0 / 25.4;
+    assert!(!words.is_empty());
+    for (page, x0, x1, w) in &words {
+        assert!(*x0 >= inner - 1.0 && *x1 <= width - 60.0 + 1.0, "page {page}: `{w}` at {x0}–{x1} crosses a margin");
+    }
+    let all = squash(&pages(&pdf, false).join(" "));
+    assert!(all.contains(&squash(title)), "accents and curly quotes survive: {all}");
+    // The long word is cut across lines, but every character is there, in order.
+    assert!(all.replace(' ', "").contains(&long_word), "the unbroken word is complete");
+    assert!(all.contains("<img src=x onerror=alert(1)> & \"quotes\""), "hostile text prints as text");
+
+    let text = pages(&pdf, false);
+    let with_header: Vec<usize> =
+        text.iter().enumerate().filter(|(_, p)| p.contains("Acknowledged") && p.contains("Concurrence")).map(|(i, _)| i + 1).collect();
+    assert!(with_header.len() >= 2, "the 40-row table spans pages with its header on each: {with_header:?}");
+    for i in 0..40 {
+        assert!(all.contains(&format!("O{i:02} — Office number {i} for coordination")), "row {i} is printed");
+    }
+
+    // The HTML export carries the same content, escaped.
+    let html_path = ws.path("hard.html");
+    ws.brief(&html_path, &["--action", &number, "--action", &hostile_number, "--format", "html"]);
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;"));
+    assert!(!html.contains("<img"), "no markup from record text");
+    assert!(html.contains("O39 — Office number 39 for coordination") && html.contains("Zürich–Genève"));
+    assert!(html.contains("@media print") && html.contains("<thead>"));
+}
+
+#[test]
+fn bad_requests_are_refused_with_a_reason_and_templates_replay() {
+    let ws = Ws::new();
+    ws.ok(&["sample", "--actions", "12"]);
+    let out = ws.path("x.pdf");
+
+    let o = ws.run(&["brief", "--out", out.to_str().unwrap(), "--status", "superseded", "--kind", "memorandum"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("matched no actions"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = ws.run(&["brief", "--out", ws.path("no/such/dir/x.pdf").to_str().unwrap(), "--all"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
+    let o = ws.run(&["brief", "--out", out.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("say which actions"));
+    let o = ws.run(&["brief", "--out", out.to_str().unwrap(), "--action", "2099-9999"]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("2099-9999"));
+    let o = ws.run(&["brief", "--out", out.to_str().unwrap(), "--all", "--omit", "riskz"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`riskz` is not a book section"));
+    assert!(!out.exists(), "nothing written by refused requests");
+
+    // A saved view selects; a template replays selection and options.
+    ws.ok(&["view", "save", "Open taskers", "--status", "in_progress", "--status", "assigned"]);
+    let first = ws.path("t1.pdf");
+    ws.brief(
+        &first,
+        &[
+            "--view",
+            "Open taskers",
+            "--title",
+            "Weekly principal's book",
+            "--group-by",
+            "priority",
+            "--save-template",
+            "Weekly principal's book",
+        ],
+    );
+    let second = ws.path("t2.pdf");
+    ws.brief(&second, &["--template", "weekly principal's book"]);
+    assert!(std::fs::read(&first).unwrap() == std::fs::read(&second).unwrap(), "the template reproduces the book");
+    let listed = ws.ok(&["templates"]);
+    assert!(listed.contains("Weekly principal's book"));
+    let o = ws.run(&["brief", "--out", out.to_str().unwrap(), "--template", "Nope"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("known: Weekly principal's book"));
+}
