@@ -153,6 +153,8 @@ fn test() -> Result<()> {
 }
 
 fn bench(args: &[String]) -> Result<()> {
-    sh(Command::new("cargo").args(["build", "--release", "-p", "mandate-bench"]))?;
+    // The book benchmark prints with headless Chromium (the anchor) and counts pages with pdfinfo.
+    ensure_packages(&["poppler-utils", "qpdf", "chromium"])?;
+    sh(Command::new("cargo").args(["build", "--release", "-p", "mandate-bench", "-p", "mandate-cli"]))?;
     sh(Command::new(root().join("target/release/mandate-bench")).args(args))
 }

@@ -4,6 +4,8 @@
 //! `--quick` runs smaller sizes (for trying the harness); the figures in BENCHMARKS.md come from a
 //! full run.
 
+mod book;
+
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use mandate_domain::*;
@@ -89,6 +91,19 @@ async fn anchor_bulk(dir: &Path, n: usize, per_statement: usize, fts: bool) -> R
     Ok(rate)
 }
 
+/// A workspace of `actions` sample actions, printed as one book.
+async fn book_section(dir: &Path, actions: usize) -> Result<Vec<String>> {
+    let store = workspace(dir, "book.db").await?;
+    let mut sample = mandate_sample::generate(&mandate_sample::Options { actions, ..Default::default() });
+    // Several pages per action, as in the anchor: requirements the length of a real directive.
+    for a in &mut sample.actions {
+        let para = a.body.clone();
+        a.body = (1..=16).map(|i| format!("{i}. {para}")).collect::<Vec<_>>().join("\n\n");
+    }
+    store.insert_records(&sample, &|_, _, _| {}).await?;
+    book::run(dir, store, &dir.join("book.db"), &"5a".repeat(32), actions).await
+}
+
 async fn workspace(dir: &Path, name: &str) -> Result<Store> {
     Ok(Store::create(&dir.join(name), &bench_key(), Profile { name: "Bench".into(), role: UserRole::Executive, office: None }).await?)
 }
@@ -129,8 +144,13 @@ async fn main() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path();
     let mut out = Report { lines: vec![] };
-    let sample = mandate_sample::generate(&mandate_sample::Options { actions: n, ..Default::default() });
     let started = chrono::Utc::now();
+    let book_actions = if quick { 200 } else { 1000 };
+    if std::env::args().any(|a| a == "--only-book") {
+        book_section(dir, book_actions).await?;
+        return Ok(());
+    }
+    let sample = mandate_sample::generate(&mandate_sample::Options { actions: n, ..Default::default() });
 
     if !queries_only {
         println!("# Bulk load ({n} rows / actions)\n");
@@ -353,11 +373,13 @@ async fn main() -> Result<()> {
     println!("{}", out.lines.last().expect("line"));
     store.close().await;
 
-    out.lines.push(String::new());
-    out.lines.push(NOTES.to_string());
     if queries_only {
         return Ok(());
     }
+    out.lines.push(String::new());
+    out.lines.extend(book_section(dir, book_actions).await?);
+    out.lines.push(String::new());
+    out.lines.push(NOTES.to_string());
     let mut md = String::new();
     writeln!(md, "# Benchmarks\n")?;
     writeln!(md, "Produced by `cargo xtask bench{}` on {} (release build; 2 vCPU VM, noisy: compare ratios). Anchors are from `../shared/PERFORMANCE-ANCHORS.md` and re-measured in the same run where marked.\n", if quick { " -- --quick" } else { "" }, started.format("%Y-%m-%d %H:%M UTC"))?;

@@ -272,7 +272,10 @@ impl Store {
         let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
         self.pool.close().await;
         let wal = PathBuf::from(format!("{}-wal", self.path.display()));
-        for _ in 0..200 {
+        // The last connection removes the -wal as it closes, on sqlx's own thread; give it a
+        // moment so the folder is tidy, but never hold the user up for it (a leftover -wal is
+        // harmless: the next open folds it in).
+        for _ in 0..30 {
             if !wal.exists() {
                 break;
             }

@@ -167,22 +167,53 @@ pub fn render(laid: &Laid, info: &PdfInfo, outline: &[Bookmark], watermarks: &[W
     let page_ids: Vec<ObjectId> = lo.get_pages().values().copied().collect();
     add_links(&mut lo, laid, &page_ids, h);
     add_outline(&mut lo, laid, outline, &page_ids, h);
-    lo.compress();
-    // Reproducible ID: a hash of everything written so far, with a fixed placeholder ID.
-    lo.trailer.set("ID", Object::Array(vec![Object::string_literal("0"), Object::string_literal("0")]));
-    let mut first = Vec::new();
-    lo.save_to(&mut first).map_err(|e| PdfError::Write(e.to_string()))?;
-    let digest = hex::encode(&Sha256::digest(&first)[..16]);
+    compress_parallel(&mut lo);
+    // Reproducible ID: written as a fixed placeholder, then replaced by a hash of the file —
+    // same length, so no offset moves.
+    let placeholder = vec![0u8; 16];
     lo.trailer.set(
         "ID",
         Object::Array(vec![
-            Object::String(digest.clone().into_bytes(), StringFormat::Hexadecimal),
-            Object::String(digest.into_bytes(), StringFormat::Hexadecimal),
+            Object::String(placeholder.clone(), StringFormat::Hexadecimal),
+            Object::String(placeholder, StringFormat::Hexadecimal),
         ]),
     );
-    let mut out = Vec::with_capacity(first.len() + 64);
+    let mut out = Vec::new();
     lo.save_to(&mut out).map_err(|e| PdfError::Write(e.to_string()))?;
+    let digest = hex::encode(&Sha256::digest(&out)[..16]);
+    let marker = format!("<{}>", "0".repeat(32));
+    let trailer_from = out.len().saturating_sub(4096);
+    let mut at = trailer_from;
+    while let Some(i) = find(&out[at..], marker.as_bytes()) {
+        let start = at + i + 1;
+        out[start..start + 32].copy_from_slice(digest.as_bytes());
+        at = start + 32;
+    }
+    if at == trailer_from {
+        return Err(PdfError::Write("the document ID was not written where expected".into()));
+    }
     Ok(out)
+}
+
+/// Deflates every stream, on all cores (lopdf's own `compress` runs on one).
+fn compress_parallel(lo: &mut lopdf::Document) {
+    let mut streams: Vec<&mut lopdf::Stream> = lo.objects.values_mut().filter_map(|o| o.as_stream_mut().ok()).collect();
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    let chunk = streams.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        for part in streams.chunks_mut(chunk) {
+            s.spawn(move || {
+                for stream in part {
+                    // A stream that does not shrink stays as it is.
+                    let _ = stream.compress();
+                }
+            });
+        }
+    });
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn grey_color(g: f32) -> Color {
