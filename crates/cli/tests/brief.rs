@@ -251,7 +251,7 @@ fn word_boxes(pdf: &Path) -> (f32, Vec<(usize, f32, f32, String)>) {
 fn hard_text_wraps_inside_the_margins_and_long_tables_repeat_their_header() {
     let ws = Ws::new();
     let long_word = "Antidisestablishmentarianism".repeat(12);
-    let title = "Coordinate the “Zürich–Genève” accord — naïve café résumé for Señor Núñez";
+    let title = "Coordinate the “Zürich–Genève” accord — naïve café résumé for Señor Núñez, Ωμέγα and Москва";
     let body = format!("Deliver the plan. {long_word} and then the rest of the requirement text, which wraps normally.");
     let created = ws.json(&[
         "action",
