@@ -200,6 +200,14 @@ fn a_sample_book_passes_the_print_checks() {
     assert_eq!(outline.iter().filter(|(d, _)| *d == 1).count(), items.len());
     assert!(outline.iter().any(|(_, t)| t == "Summary") && outline.iter().any(|(_, t)| t.starts_with("Appendix")));
 
+    // Contents entries are links into the book.
+    let qdf = ws.path("book-qdf.pdf");
+    tool("qpdf", &["--qdf", "--object-streams=disable", pdf.to_str().unwrap(), qdf.to_str().unwrap()]);
+    let raw = String::from_utf8_lossy(&std::fs::read(&qdf).unwrap()).into_owned();
+    let links = raw.matches("/Subtype /Link").count();
+    assert!(links >= toc.len(), "{links} links for {} contents entries", toc.len());
+    assert!(raw.matches("/XYZ").count() >= links, "each link jumps to a place on a page");
+
     // Reproducible: the same data, options and as-of time give the same bytes.
     let again = ws.path("again.pdf");
     ws.brief(&again, &["--all", "--title", "Weekly Principal’s Book", "--prepared-for", "The Deputy Secretary", "--duplex"]);
