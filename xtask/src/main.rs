@@ -35,7 +35,7 @@ fn sh(cmd: &mut Command) -> Result<()> {
     eprintln!("$ {}", shown.join(" "));
     let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
     if !status.success() {
-        bail!("{cmd:?} failed with {status}");
+        bail!("`{}` failed with {status}", shown.join(" "));
     }
     Ok(())
 }
@@ -45,7 +45,40 @@ fn have(bin: &str) -> bool {
 }
 
 /// Debian packages the test suite uses, each checked with dpkg before installing so reruns are fast.
-const TEST_PACKAGES: &[&str] = &["keyutils", "python3", "poppler-utils", "qpdf"];
+const TEST_PACKAGES: &[&str] = &[
+    "keyutils",
+    "python3",
+    "poppler-utils",
+    "qpdf",
+    // The desktop app (Tauri 2 on WebKitGTK) and its end-to-end tests under Xvfb.
+    "libwebkit2gtk-4.1-dev",
+    "libxdo-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "webkit2gtk-driver",
+    "xvfb",
+    "xauth",
+    "dbus",
+];
+
+/// The desktop build serves its UI from the binary; tests build the workspace with this feature
+/// once so `cargo build` and `cargo test` share one compilation of Tauri.
+const DESKTOP_FEATURE: &str = "mandate-desktop/custom-protocol";
+
+fn npm(args: &[&str]) -> Result<()> {
+    sh(Command::new("npm").args(args).current_dir(root().join("ui")).env("npm_config_fund", "false").env("npm_config_audit", "false"))
+}
+
+/// Installs the UI's packages (exactly the lockfile), type-checks, unit-tests and builds it.
+fn build_ui() -> Result<()> {
+    if !have("npm") {
+        bail!("Node.js 20.19+ and npm are needed to build the UI (https://nodejs.org)");
+    }
+    npm(&["ci"])?;
+    npm(&["exec", "--", "svelte-check", "--tsconfig", "./tsconfig.json", "--threshold", "error"])?;
+    npm(&["exec", "--", "vitest", "run"])?;
+    npm(&["exec", "--", "vite", "build"])
+}
 
 fn ensure_packages(pkgs: &[&str]) -> Result<()> {
     if !have("dpkg") {
@@ -127,7 +160,8 @@ fn test() -> Result<()> {
     }
     check_invariants()?;
     sh(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
-    sh(Command::new("cargo").args(["build", "--workspace", "--all-targets", "--locked"]))?;
+    build_ui()?;
+    sh(Command::new("cargo").args(["build", "--workspace", "--all-targets", "--locked", "--features", DESKTOP_FEATURE]))?;
     // The keychain test needs a session keyring of its own (kernel keyutils); `keyctl session -`
     // gives the whole run a fresh one.
     let mut cargo_test = if have("keyctl") {
@@ -137,8 +171,19 @@ fn test() -> Result<()> {
     } else {
         Command::new("cargo")
     };
-    cargo_test.args(["test", "--workspace", "--locked"]).env_remove("MANDATE_DB_KEY").env_remove("MANDATE_DB").env_remove("MANDATE_TODAY");
+    cargo_test
+        .args(["test", "--workspace", "--locked", "--features", DESKTOP_FEATURE])
+        .env_remove("MANDATE_DB_KEY")
+        .env_remove("MANDATE_DB")
+        .env_remove("MANDATE_TODAY");
     sh(&mut cargo_test)?;
+    // `cargo test` rewrote the UI's TypeScript types from the Rust ones: they must match what is
+    // committed.
+    let o = Command::new("git").args(["status", "--porcelain", "--", "ui/src/lib/bindings"]).current_dir(root()).output()?;
+    let changed = String::from_utf8_lossy(&o.stdout);
+    if !changed.trim().is_empty() {
+        bail!("the TypeScript bindings in ui/src/lib/bindings are out of date (commit what `cargo test -p mandate-app` wrote):\n{changed}");
+    }
     // The README's run command, headless: the demo must work on a fresh machine.
     let dir = std::env::temp_dir().join(format!("mandate-xtask-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -147,8 +192,32 @@ fn test() -> Result<()> {
         .arg(dir.join("demo.db"))
         .args(["demo", "--actions", "300"])
         .env("MANDATE_DB_KEY", "0f".repeat(32)))?;
+    end_to_end(&dir)?;
+    // Packaging: a .deb from the debug build just made (release bundles: see the README).
+    sh(Command::new(root().join("ui/node_modules/.bin/tauri")).args(["build", "--debug", "--bundles", "deb"]).current_dir(root()))?;
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("all tests passed");
+    Ok(())
+}
+
+/// The desktop window driven over WebDriver: tauri-driver + WebKitWebDriver under Xvfb.
+fn end_to_end(dir: &Path) -> Result<()> {
+    if !have("tauri-driver") {
+        sh(Command::new("cargo").args(["install", "tauri-driver", "--version", "^2", "--locked"]))?;
+    }
+    let shots = root().join("target/e2e-screenshots");
+    let _ = std::fs::remove_dir_all(&shots);
+    let workspace = dir.join("e2e");
+    std::fs::create_dir_all(&workspace)?;
+    sh(Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x1024x24", "dbus-run-session", "--"])
+        .arg(root().join("target/debug/mandate-e2e"))
+        .env("MANDATE_DB", workspace.join("workspace.db"))
+        .env("MANDATE_DB_KEY", "e2".repeat(32))
+        .env("MANDATE_TODAY", "2026-11-24")
+        .env("MANDATE_E2E_SCREENSHOTS", &shots)
+        .env("NO_AT_BRIDGE", "1"))?;
+    eprintln!("screenshots of every screen: {}", shots.display());
     Ok(())
 }
 

@@ -417,6 +417,12 @@ pub struct ListArgs {
     /// Issued but nobody assigned.
     #[arg(long)]
     pub unassigned: bool,
+    /// Suspense on or after this day.
+    #[arg(long)]
+    pub due_from: Option<NaiveDate>,
+    /// Suspense on or before this day.
+    #[arg(long)]
+    pub due_to: Option<NaiveDate>,
     /// Text to search for.
     #[arg(long, short = 'q')]
     pub query: Option<String>,
@@ -445,6 +451,8 @@ impl ListArgs {
             overdue: self.overdue,
             at_risk: self.at_risk,
             unassigned: self.unassigned,
+            due_from: self.due_from,
+            due_to: self.due_to,
             text: text.or_else(|| self.query.clone()),
             sort: self.sort.map(|s| match s {
                 SortArg::Suspense => Sort::Suspense,

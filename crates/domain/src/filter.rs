@@ -34,6 +34,12 @@ pub struct ActionFilter {
     pub at_risk: bool,
     #[serde(default)]
     pub unassigned: bool,
+    /// Suspense on or after this day (the calendar's month).
+    #[serde(default)]
+    pub due_from: Option<chrono::NaiveDate>,
+    /// Suspense on or before this day.
+    #[serde(default)]
+    pub due_to: Option<chrono::NaiveDate>,
     /// Words to find in titles, requirements, status updates and cited authorities.
     #[serde(default)]
     pub text: Option<String>,

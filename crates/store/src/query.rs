@@ -99,6 +99,14 @@ impl FilterSql for ActionFilter {
                 args.len()
             ));
         }
+        if let Some(from) = self.due_from {
+            args.push(from.to_string());
+            w.push(format!("a.due >= ?{}", args.len()));
+        }
+        if let Some(to) = self.due_to {
+            args.push(to.to_string());
+            w.push(format!("a.due <= ?{}", args.len()));
+        }
         if self.unassigned {
             // Assigned and later states have an OPR by rule, so "nobody assigned" is an issued
             // action without assignments (the same definition as the success measure).
@@ -407,6 +415,13 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The highest handling marking among all actions (the window's banner).
+    pub async fn highest_marking(&self) -> Result<Marking> {
+        let marks: Vec<String> = sqlx::query_scalar("SELECT DISTINCT data->>'marking' FROM actions").fetch_all(self.pool()).await?;
+        let marks: Vec<Marking> = marks.iter().filter_map(|m| m.parse().ok()).collect();
+        Ok(Marking::highest(&marks))
     }
 
     /// Actions citing an authority (for the authorities library).

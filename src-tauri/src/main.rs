@@ -1,0 +1,120 @@
+//! The desktop shell. Every command is a one-line wrapper over `mandate_app::App`: a command
+//! that holds logic is a bug (see ARCHITECTURE.md).
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use mandate_app::*;
+use mandate_domain::{ActionFilter, Office, Person, SavedView};
+use tauri::{Emitter, State};
+
+type R<T> = std::result::Result<T, AppError>;
+
+/// Progress of long work (imports, sample data, books), as `progress` events for the window.
+fn progress(window: tauri::Window) -> impl Fn(&str, u64, u64) + Sync {
+    move |stage: &str, done: u64, total: u64| {
+        let _ = window.emit("progress", serde_json::json!({ "stage": stage, "done": done, "total": total }));
+    }
+}
+
+#[tauri::command]
+async fn workspace_status(app: State<'_, App>) -> R<WorkspaceStatus> {
+    app.status().await
+}
+#[tauri::command]
+async fn open_workspace(app: State<'_, App>) -> R<WorkspaceStatus> {
+    app.open().await
+}
+#[tauri::command]
+async fn create_workspace(app: State<'_, App>, window: tauri::Window, setup: FirstRun) -> R<Created> {
+    app.create(setup, &progress(window)).await
+}
+#[tauri::command]
+async fn list_actions(app: State<'_, App>, filter: ActionFilter) -> R<ActionPage> {
+    app.list_actions(filter).await
+}
+#[tauri::command]
+async fn action_view(app: State<'_, App>, key: String) -> R<ActionView> {
+    app.action(&key).await
+}
+#[tauri::command]
+async fn run_step(app: State<'_, App>, key: String, step: StepRequest) -> R<ActionView> {
+    app.step(&key, step).await
+}
+#[tauri::command]
+async fn create_action(app: State<'_, App>, form: NewActionForm) -> R<ActionView> {
+    app.create_action(form).await
+}
+#[tauri::command]
+async fn offices(app: State<'_, App>) -> R<Vec<Office>> {
+    app.offices().await
+}
+#[tauri::command]
+async fn add_office(app: State<'_, App>, code: String, name: String, kind: String) -> R<Office> {
+    app.add_office(code, name, kind).await
+}
+#[tauri::command]
+async fn people(app: State<'_, App>) -> R<Vec<Person>> {
+    app.people().await
+}
+#[tauri::command]
+async fn authorities(app: State<'_, App>) -> R<Vec<AuthorityEntry>> {
+    app.authorities().await
+}
+#[tauri::command]
+async fn dashboard(app: State<'_, App>) -> R<Dashboard> {
+    app.dashboard().await
+}
+#[tauri::command]
+async fn my_work(app: State<'_, App>) -> R<MyWork> {
+    app.my_work().await
+}
+#[tauri::command]
+async fn views(app: State<'_, App>) -> R<Vec<SavedView>> {
+    app.views().await
+}
+#[tauri::command]
+async fn save_view(app: State<'_, App>, name: String, filter: ActionFilter) -> R<SavedView> {
+    app.save_view(name, filter).await
+}
+#[tauri::command]
+async fn brief(app: State<'_, App>, window: tauri::Window, request: BriefRequest) -> R<BriefResult> {
+    app.brief(request, &progress(window)).await
+}
+#[tauri::command]
+async fn book_templates(app: State<'_, App>) -> R<Vec<TemplateEntry>> {
+    app.book_templates().await
+}
+#[tauri::command]
+async fn open_file(path: String) -> R<()> {
+    tauri_plugin_opener::open_path(path, None::<&str>).map_err(|e| AppError { message: e.to_string(), rule: None })
+}
+
+fn main() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(App::new(None))
+        .invoke_handler(tauri::generate_handler![
+            workspace_status,
+            open_workspace,
+            create_workspace,
+            list_actions,
+            action_view,
+            run_step,
+            create_action,
+            offices,
+            add_office,
+            people,
+            authorities,
+            dashboard,
+            my_work,
+            views,
+            save_view,
+            brief,
+            book_templates,
+            open_file
+        ])
+        .run(tauri::generate_context!())
+        .expect("the Mandate window could not start");
+}

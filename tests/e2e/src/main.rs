@@ -1,0 +1,255 @@
+//! End-to-end tests on the real Mandate window: the desktop binary started by tauri-driver and
+//! WebKitWebDriver, under Xvfb (`cargo xtask test` runs this). Each screen is checked with
+//! axe-core (no serious or critical WCAG 2.1 AA violations) and saved as a screenshot under
+//! `target/e2e-screenshots/`.
+//!
+//! Environment: `MANDATE_E2E_APP` (the desktop binary), `MANDATE_E2E_AXE` (axe.min.js),
+//! `MANDATE_DB`, `MANDATE_DB_KEY`, `MANDATE_TODAY` (passed down to the app).
+
+mod webdriver;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+use webdriver::Session;
+
+const DRIVER: &str = "http://127.0.0.1:4444";
+
+struct Driver(Child);
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_driver() -> Result<Driver> {
+    let child =
+        Command::new("tauri-driver").args(["--port", "4444"]).spawn().context("starting tauri-driver (cargo install tauri-driver)")?;
+    let start = Instant::now();
+    while std::net::TcpStream::connect("127.0.0.1:4444").is_err() {
+        if start.elapsed() > Duration::from_secs(20) {
+            bail!("tauri-driver did not listen on 4444");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(Driver(child))
+}
+
+struct Ctx {
+    app: String,
+    axe: String,
+    shots: PathBuf,
+    checked: Vec<String>,
+}
+
+impl Ctx {
+    /// Screenshot and accessibility check of the screen now showing.
+    fn check_screen(&mut self, s: &Session, name: &str) -> Result<()> {
+        std::thread::sleep(Duration::from_millis(900)); // let the screen settle before the picture
+        s.screenshot(&self.shots.join(format!("{name}.png")))?;
+        let loaded = s.js("return typeof window.axe !== 'undefined'", vec![])?;
+        if loaded != json!(true) {
+            s.js(&self.axe, vec![])?;
+        }
+        let v = s.js_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))))
+               .catch(e => done([{ id: 'axe-failed', impact: 'critical', help: String(e), nodes: [] }]));",
+            vec![],
+        )?;
+        let violations = v.as_array().cloned().unwrap_or_default();
+        if !violations.is_empty() {
+            bail!("{name}: accessibility violations (serious or critical):\n{}", serde_json::to_string_pretty(&violations)?);
+        }
+        self.checked.push(name.to_string());
+        println!("  ✓ {name}: screenshot saved, axe clean");
+        Ok(())
+    }
+}
+
+fn measure(s: &Session, id: &str) -> Result<f64> {
+    let t = s.wait_text(&format!("#{id}"), "a number", |t| t.trim_end_matches('%').trim().parse::<f64>().is_ok())?;
+    Ok(t.trim_end_matches('%').trim().parse()?)
+}
+
+/// First run, then the five workflow steps on a new action, checking the dashboard moves.
+fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
+    println!("scenario: first run and the five workflow steps");
+    s.find("#fr-name")?;
+    ctx.check_screen(s, "01-first-run")?;
+    s.type_into("#fr-name", "Avery Executive")?;
+    s.choose("#fr-role", "executive")?;
+    s.type_into("#fr-code", "EXSEC")?;
+    s.type_into("#fr-office", "Executive Secretariat")?;
+    s.click("#start-sample")?;
+    s.type_into("#fr-n", "120")?;
+    s.click("button[type=submit]")?;
+    let code = s.wait_text("#recovery-code", "a recovery code", |t| t.split('-').count() >= 10)?;
+    println!("  recovery code shown ({} groups)", code.split('-').count());
+    ctx.check_screen(s, "02-recovery-code")?;
+    s.click("#stored")?;
+    s.click("#continue")?;
+    s.find("nav a[href='#/work']")?;
+    ctx.check_screen(s, "03-my-work")?;
+
+    s.go("#/dashboard")?;
+    let before_actions = measure(s, "m-actions")?;
+    let before_outcome = s.text("#m-outcome")?;
+    ctx.check_screen(s, "04-dashboard")?;
+
+    // 1. Issue with authority (and 2. assign OPR and OCR) from the New action screen.
+    s.go("#/new")?;
+    s.find("#na-title")?;
+    ctx.check_screen(s, "05-new-action")?;
+    s.type_into("#na-title", "Stand up the permitting reform task force")?;
+    s.choose("#na-kind", "tasker")?;
+    s.choose("#na-priority", "immediate")?;
+    s.choose("#na-suspense", "2026-12-15")?;
+    s.type_into("#na-official", "Deputy Secretary")?;
+    s.type_into("#na-authority", "42 U.S.C. 4321")?;
+    s.type_into("#na-body", "Charter the task force, name members from each bureau, and report options by the suspense.")?;
+    s.choose("#na-opr", "OGC")?;
+    s.js(
+        "const sel = document.querySelector('#na-ocrs'); for (const o of sel.options) o.selected = o.value === 'OCFO'; sel.dispatchEvent(new Event('change', {bubbles:true}));",
+        vec![],
+    )?;
+    s.click("#na-submit")?;
+    s.wait_text("#action-title", "the new action", |t| t.contains("permitting reform task force"))?;
+    s.wait_text("#action-status", "assigned", |t| t == "Assigned")?;
+    let number = s.js("return location.hash.split('/').pop()", vec![])?.as_str().unwrap_or_default().to_string();
+    println!("  issued and assigned {number}");
+    ctx.check_screen(s, "06-action-detail")?;
+
+    // 3. Risk and impact.
+    s.click("details.form:has(#risk-d) summary")?;
+    s.type_into("#risk-d", "Bureaus may not release staff in time")?;
+    s.choose("#risk-l", "4")?;
+    s.choose("#risk-i", "3")?;
+    s.type_into("#risk-m", "Secretary's memo to bureau heads")?;
+    s.click("#risk-add")?;
+    s.wait_text("#h-risk + *", "the risk", |t| !t.contains("No risk assessment"))?;
+    s.click("details.form:has(#imp-d) summary")?;
+    s.type_into("#imp-d", "Twelve staff for six months")?;
+    s.click("#impact-add")?;
+    // 4. Acknowledge, concur, update, raise and resolve an issue.
+    s.click("button[data-ack='OGC']")?;
+    s.wait_text("#h-assign ~ table", "OGC acknowledged", |t| t.matches("not yet").count() == 1)?;
+    s.click("button[data-ack='OCFO']")?;
+    s.click("button[data-concur='OCFO']")?;
+    s.wait_text("#h-assign ~ table", "the concurrence", |t| t.contains("Concur"))?;
+    s.click("details.form:has(#upd-t) summary")?;
+    s.choose("#upd-p", "60")?;
+    s.type_into("#upd-t", "Charter drafted; members named by four of six bureaus")?;
+    s.click("#update-add")?;
+    s.wait_text("#action-status", "in progress", |t| t == "In progress")?;
+    s.click("details.form:has(#iss-t) summary")?;
+    s.type_into("#iss-t", "Two bureaus have not named members")?;
+    s.type_into("#iss-o", "OGC")?;
+    s.click("#issue-add")?;
+    s.type_into("#res-0", "Deputy Secretary called both bureau heads")?;
+    s.click("button[data-resolve='1']")?;
+    s.wait_text("#h-iss ~ p", "the resolution", |t| t.contains("resolved"))?;
+    // 5. Complete, evaluate, close.
+    s.click("button[data-step='complete']")?;
+    s.wait_text("#action-status", "completed", |t| t == "Completed")?;
+    s.type_into("#ev-e", "Task force chartered on time")?;
+    s.type_into("#ev-l", "Name members before chartering")?;
+    s.click("#evaluate-btn")?;
+    s.wait_text("#action-status", "evaluated", |t| t == "Evaluated")?;
+    s.click("button[data-step='close']")?;
+    s.wait_text("#action-status", "closed", |t| t == "Closed")?;
+    ctx.check_screen(s, "07-action-closed")?;
+
+    // The dashboard counts the new action, evaluated.
+    s.go("#/dashboard")?;
+    s.wait_text("#m-actions", "one more action", |t| t.trim().parse::<f64>().ok() == Some(before_actions + 1.0))?;
+    let after_outcome = s.text("#m-outcome")?;
+    if after_outcome == before_outcome {
+        bail!("the share with an outcome evaluation did not change ({before_outcome})");
+    }
+    println!("  dashboard: actions {before_actions} → {}, with outcome {before_outcome} → {after_outcome}", before_actions + 1.0);
+
+    for (hash, name) in [
+        ("#/actions", "08-actions"),
+        ("#/offices", "09-offices"),
+        ("#/authorities", "10-authorities"),
+        ("#/brief", "11-briefing-book"),
+        ("#/settings", "12-settings"),
+    ] {
+        s.go(hash)?;
+        s.find("h1")?;
+        ctx.check_screen(s, name)?;
+    }
+    s.go("#/actions")?;
+    s.click("button[aria-pressed='false']:nth-of-type(2)")?;
+    ctx.check_screen(s, "13-actions-board")?;
+    s.go("#/work")?;
+    s.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'k', ctrlKey: true, bubbles: true}))", vec![])?;
+    s.find("#palette-input")?;
+    ctx.check_screen(s, "14-command-palette")?;
+    Ok(())
+}
+
+/// Hostile text shows as text everywhere; nothing in it runs.
+fn hostile(ctx: &mut Ctx, s: &Session) -> Result<()> {
+    println!("scenario: hostile text is plain text (reopening the workspace with its key)");
+    let title = "<img src=x onerror=\"window.__pwned=1\"> & <script>window.__pwned=2</script>";
+    s.go("#/new")?;
+    s.type_into("#na-title", title)?;
+    s.type_into("#na-official", "<b>Official</b>")?;
+    s.type_into("#na-body", "<iframe src=\"javascript:window.__pwned=3\"></iframe>")?;
+    s.click("#na-submit")?;
+    let shown = s.wait_text("#action-title", "the hostile title", |t| t.contains("onerror"))?;
+    if shown != title {
+        bail!("the title was altered: `{shown}`");
+    }
+    let number = s.js("return location.hash.split('/').pop()", vec![])?.as_str().unwrap_or_default().to_string();
+    s.go("#/actions")?;
+    s.type_into("#search", &number)?;
+    s.wait_text("#vtable", "the action in the list", |t| t.contains("onerror"))?;
+    s.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'k', ctrlKey: true, bubbles: true}))", vec![])?;
+    s.type_into("#palette-input", &number)?;
+    s.wait_text(".palette ul", "the palette entry", |t| t.contains("onerror"))?;
+    std::thread::sleep(Duration::from_millis(500));
+    let pwned = s.js("return [window.__pwned ?? null, document.querySelectorAll('main img, main script, main iframe').length]", vec![])?;
+    if pwned != json!([Value::Null, 0]) {
+        bail!("hostile markup ran or was inserted: {pwned}");
+    }
+    ctx.check_screen(s, "15-hostile-text")?;
+    println!("  hostile title shown literally in detail, list and palette; nothing ran");
+    Ok(())
+}
+
+/// Runs a scenario in its own app window; on failure keeps a screenshot and the page text.
+fn run(ctx: &mut Ctx, name: &str, scenario: fn(&mut Ctx, &Session) -> Result<()>) -> Result<()> {
+    let s = Session::start(DRIVER, &ctx.app)?;
+    let result = scenario(ctx, &s);
+    if let Err(e) = &result {
+        let _ = s.screenshot(&ctx.shots.join(format!("FAILED-{name}.png")));
+        let text = s.js("return document.body.innerText", vec![]).unwrap_or_default();
+        eprintln!("{name} failed: {e:#}\npage text:\n{}", text.as_str().unwrap_or_default().chars().take(2000).collect::<String>());
+    }
+    s.end();
+    result
+}
+
+fn main() -> Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let app = std::env::var("MANDATE_E2E_APP").unwrap_or_else(|_| root.join("target/debug/mandate-desktop").display().to_string());
+    let axe_path =
+        std::env::var("MANDATE_E2E_AXE").unwrap_or_else(|_| root.join("ui/node_modules/axe-core/axe.min.js").display().to_string());
+    let shots = std::env::var("MANDATE_E2E_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|_| root.join("target/e2e-screenshots"));
+    std::fs::create_dir_all(&shots)?;
+    let axe = std::fs::read_to_string(&axe_path).with_context(|| format!("reading {axe_path}"))?;
+    let mut ctx = Ctx { app, axe, shots, checked: Vec::new() };
+    let _driver = start_driver()?;
+    run(&mut ctx, "workflow", workflow)?;
+    run(&mut ctx, "hostile", hostile)?;
+    println!("end-to-end: {} screens checked; screenshots in {}", ctx.checked.len(), ctx.shots.display());
+    Ok(())
+}

@@ -1,0 +1,73 @@
+// Typed calls to the Rust commands (src-tauri), one per command. Types come from ts-rs
+// (./bindings, generated from the Rust types — never edited by hand).
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type { ActionPage } from "./bindings/ActionPage";
+import type { ActionView } from "./bindings/ActionView";
+import type { AppError } from "./bindings/AppError";
+import type { AuthorityEntry } from "./bindings/AuthorityEntry";
+import type { BriefRequest } from "./bindings/BriefRequest";
+import type { BriefResult } from "./bindings/BriefResult";
+import type { Created } from "./bindings/Created";
+import type { Dashboard } from "./bindings/Dashboard";
+import type { FirstRun } from "./bindings/FirstRun";
+import type { MyWork } from "./bindings/MyWork";
+import type { NewActionForm } from "./bindings/NewActionForm";
+import type { StepRequest } from "./bindings/StepRequest";
+import type { TemplateEntry } from "./bindings/TemplateEntry";
+import type { WorkspaceStatus } from "./bindings/WorkspaceStatus";
+
+export type Filter = {
+  statuses?: string[];
+  kinds?: string[];
+  priorities?: string[];
+  office?: string | null;
+  overdue?: boolean;
+  at_risk?: boolean;
+  unassigned?: boolean;
+  due_from?: string | null;
+  due_to?: string | null;
+  text?: string | null;
+  sort?: "suspense" | "newest" | "relevance" | null;
+  limit?: number | null;
+  offset?: number;
+};
+
+export type Office = { id: string; code: string; name: string; kind: string };
+export type SavedView = { id: string; name: string; filter: Filter };
+
+/** The message of a failed command (an AppError from Rust, or anything else thrown). */
+export function errorText(e: unknown): string {
+  if (e && typeof e === "object" && "message" in e) {
+    const a = e as AppError;
+    return a.rule ? `${a.message} (rule: ${a.rule})` : a.message;
+  }
+  return String(e);
+}
+
+export const api = {
+  status: () => invoke<WorkspaceStatus>("workspace_status"),
+  open: () => invoke<WorkspaceStatus>("open_workspace"),
+  create: (setup: FirstRun) => invoke<Created>("create_workspace", { setup }),
+  listActions: (filter: Filter) => invoke<ActionPage>("list_actions", { filter }),
+  action: (key: string) => invoke<ActionView>("action_view", { key }),
+  step: (key: string, step: StepRequest) => invoke<ActionView>("run_step", { key, step }),
+  createAction: (form: NewActionForm) => invoke<ActionView>("create_action", { form }),
+  offices: () => invoke<Office[]>("offices"),
+  addOffice: (code: string, name: string, kind: string) => invoke<Office>("add_office", { code, name, kind }),
+  people: () => invoke<Array<Record<string, any>>>("people"),
+  authorities: () => invoke<AuthorityEntry[]>("authorities"),
+  dashboard: () => invoke<Dashboard>("dashboard"),
+  myWork: () => invoke<MyWork>("my_work"),
+  views: () => invoke<SavedView[]>("views"),
+  saveView: (name: string, filter: Filter) => invoke<SavedView>("save_view", { name, filter }),
+  brief: (request: BriefRequest) => invoke<BriefResult>("brief", { request }),
+  bookTemplates: () => invoke<TemplateEntry[]>("book_templates"),
+  openFile: (path: string) => invoke<void>("open_file", { path }),
+};
+
+export type Progress = { stage: string; done: number; total: number };
+
+export function onProgress(f: (p: Progress) => void) {
+  return listen<Progress>("progress", (e) => f(e.payload));
+}
