@@ -85,6 +85,14 @@ async fn book_templates(app: State<'_, App>) -> R<Vec<TemplateEntry>> {
     app.book_templates().await
 }
 #[tauri::command]
+async fn notify_work(app: State<'_, App>, handle: tauri::AppHandle) -> R<()> {
+    use tauri_plugin_notification::NotificationExt;
+    if let Some(body) = app.work_summary().await? {
+        let _ = handle.notification().builder().title("Mandate — My work").body(body).show();
+    }
+    Ok(())
+}
+#[tauri::command]
 async fn open_file(path: String) -> R<()> {
     tauri_plugin_opener::open_path(path, None::<&str>).map_err(|e| AppError { message: e.to_string(), rule: None })
 }
@@ -113,6 +121,7 @@ fn main() {
             save_view,
             brief,
             book_templates,
+            notify_work,
             open_file
         ])
         .run(tauri::generate_context!())

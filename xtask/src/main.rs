@@ -195,6 +195,8 @@ fn test() -> Result<()> {
     end_to_end(&dir)?;
     // Packaging: a .deb from the debug build just made (release bundles: see the README).
     sh(Command::new(root().join("ui/node_modules/.bin/tauri")).args(["build", "--debug", "--bundles", "deb"]).current_dir(root()))?;
+    let deb = root().join("target/debug/bundle/deb/Mandate_0.1.0_amd64.deb");
+    sh(Command::new("dpkg-deb").arg("--info").arg(&deb))?;
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("all tests passed");
     Ok(())

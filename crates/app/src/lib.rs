@@ -451,6 +451,23 @@ impl App {
         self.with(async |s| my_work(s).await).await
     }
 
+    /// One line for a desktop notification, or nothing when nothing needs the user.
+    pub async fn work_summary(&self) -> Result<Option<String>> {
+        let w = self.my_work().await?;
+        let mut parts = Vec::new();
+        if !w.overdue.is_empty() {
+            parts.push(format!("{} overdue", w.overdue.len()));
+        }
+        if !w.due_soon.is_empty() {
+            parts.push(format!("{} due within 7 days", w.due_soon.len()));
+        }
+        let respond = w.to_acknowledge.len() + w.to_concur.len() + w.extensions_to_decide.len();
+        if respond > 0 {
+            parts.push(format!("{respond} awaiting your office's response"));
+        }
+        Ok((!parts.is_empty()).then(|| parts.join(", ")))
+    }
+
     pub async fn views(&self) -> Result<Vec<SavedView>> {
         self.with(async |s| Ok(s.views().await?)).await
     }
