@@ -93,6 +93,20 @@ async fn notify_work(app: State<'_, App>, handle: tauri::AppHandle) -> R<()> {
     Ok(())
 }
 #[tauri::command]
+async fn import_files(app: State<'_, App>, window: tauri::Window, paths: Vec<String>) -> R<ImportResult> {
+    app.import(paths, &progress(window)).await
+}
+#[tauri::command]
+async fn export_file(app: State<'_, App>, format: String, out: String) -> R<String> {
+    app.export(format, out).await
+}
+#[tauri::command]
+fn first_screen(app: State<'_, App>, handle: tauri::AppHandle) {
+    if app.first_screen_shown() {
+        handle.exit(0);
+    }
+}
+#[tauri::command]
 async fn open_file(path: String) -> R<()> {
     tauri_plugin_opener::open_path(path, None::<&str>).map_err(|e| AppError { message: e.to_string(), rule: None })
 }
@@ -122,6 +136,9 @@ fn main() {
             brief,
             book_templates,
             notify_work,
+            first_screen,
+            import_files,
+            export_file,
             open_file
         ])
         .run(tauri::generate_context!())

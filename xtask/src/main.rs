@@ -225,7 +225,21 @@ fn end_to_end(dir: &Path) -> Result<()> {
 
 fn bench(args: &[String]) -> Result<()> {
     // The book benchmark prints with headless Chromium (the anchor) and counts pages with pdfinfo.
+    // The desktop launch benchmark runs the release app under Xvfb.
     ensure_packages(&["poppler-utils", "qpdf", "chromium"])?;
-    sh(Command::new("cargo").args(["build", "--release", "-p", "mandate-bench", "-p", "mandate-cli"]))?;
+    ensure_packages(TEST_PACKAGES)?;
+    build_ui()?;
+    sh(Command::new("cargo").args([
+        "build",
+        "--release",
+        "-p",
+        "mandate-bench",
+        "-p",
+        "mandate-cli",
+        "-p",
+        "mandate-desktop",
+        "--features",
+        DESKTOP_FEATURE,
+    ]))?;
     sh(Command::new(root().join("target/release/mandate-bench")).args(args))
 }

@@ -19,8 +19,10 @@ use tokio::sync::RwLock;
 use ts_rs::TS;
 
 pub mod brief;
+pub mod files;
 pub mod steps;
 pub use brief::{BriefRequest, BriefResult, TemplateEntry};
+pub use files::ImportResult;
 pub use steps::{StepRequest, StepState};
 
 /// An error the UI shows: what went wrong, and the rule when a lifecycle rule refused a step.
@@ -203,6 +205,18 @@ pub struct AuthorityEntry {
 pub struct App {
     path: PathBuf,
     store: RwLock<Option<Store>>,
+    started: std::time::Instant,
+}
+
+/// Launch figures for `cargo xtask bench` (printed when `MANDATE_STARTUP_REPORT` is set).
+#[derive(Debug, Clone, Serialize)]
+pub struct StartupReport {
+    /// From the app's start to the first screen drawn with its data.
+    pub first_screen_ms: u128,
+    /// Resident and peak resident memory of this process (the Rust side; WebKit renders in its
+    /// own processes), in kilobytes. Linux only.
+    pub rss_kb: Option<u64>,
+    pub peak_rss_kb: Option<u64>,
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(what: &str, s: &str) -> Result<T> {
@@ -233,7 +247,7 @@ impl App {
     /// The workspace at `MANDATE_DB`, or the per-user default.
     pub fn new(path: Option<PathBuf>) -> App {
         let path = path.or_else(|| std::env::var_os("MANDATE_DB").map(PathBuf::from)).unwrap_or_else(default_path);
-        App { path, store: RwLock::new(None) }
+        App { path, store: RwLock::new(None), started: std::time::Instant::now() }
     }
 
     pub(crate) async fn with<T>(&self, f: impl AsyncFnOnce(&Store) -> Result<T>) -> Result<T> {
@@ -242,6 +256,18 @@ impl App {
             Some(s) => f(s).await,
             None => Err(invalid("no workspace is open")),
         }
+    }
+
+    /// The window says its first screen is up. With `MANDATE_STARTUP_REPORT` set, prints the
+    /// launch figures as one JSON line and returns true when the caller should then quit
+    /// (`MANDATE_STARTUP_REPORT=exit`, what the benchmark uses).
+    pub fn first_screen_shown(&self) -> bool {
+        let Ok(mode) = std::env::var("MANDATE_STARTUP_REPORT") else { return false };
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let kb = |key: &str| status.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok());
+        let report = StartupReport { first_screen_ms: self.started.elapsed().as_millis(), rss_kb: kb("VmRSS:"), peak_rss_kb: kb("VmHWM:") };
+        println!("{}", serde_json::to_string(&report).expect("a report serialises"));
+        mode == "exit"
     }
 
     pub async fn status(&self) -> Result<WorkspaceStatus> {
@@ -504,6 +530,9 @@ async fn view(s: &Store, key: &str) -> Result<ActionView> {
     })
 }
 
+/// How many of each kind My work lists (the counts on its cards are of these lists).
+const MY_WORK_LIMIT: u32 = 200;
+
 async fn my_work(s: &Store) -> Result<MyWork> {
     let t = today();
     let office = s.profile().office.clone();
@@ -515,47 +544,47 @@ async fn my_work(s: &Store) -> Result<MyWork> {
         overdue: vec![],
         due_soon: vec![],
     };
-    let filter = ActionFilter {
-        office: office.clone(),
-        statuses: vec![Status::Issued, Status::Assigned, Status::InProgress, Status::Blocked],
-        ..Default::default()
-    };
-    let items = s.list_actions(&filter, t).await?;
-    let offices: BTreeMap<Id, Office> = s.all::<Office>().await?.into_iter().map(|o| (o.id, o)).collect();
-    let mine = |o: &Id| office.as_deref().is_none_or(|c| offices.get(o).is_some_and(|x| x.code.eq_ignore_ascii_case(c)));
-    for item in items.iter().take(500) {
-        let f = s.action_file(item.id).await?;
-        let light = stoplight(f.action.suspense, f.action.status, t, 7).to_string();
-        let make = |office: &str, why: String, suspense: Option<NaiveDate>| WorkItem {
-            action_id: f.action.id.to_string(),
-            number: f.action.number.clone(),
-            title: f.action.title.clone(),
-            office: office.to_string(),
-            suspense: suspense.map(|d| d.to_string()),
-            stoplight: stoplight(suspense, f.action.status, t, 7).to_string(),
-            why,
+    for p in s.pending_responses(office.as_deref(), MY_WORK_LIMIT).await? {
+        let item = WorkItem {
+            action_id: p.action_id.to_string(),
+            number: p.number,
+            title: p.title,
+            office: p.office,
+            suspense: p.suspense.map(|d| d.to_string()),
+            stoplight: stoplight(p.suspense, Status::InProgress, t, 7).to_string(),
+            why: match p.what.as_str() {
+                "acknowledge" => format!("Acknowledge as {}", p.role.label()),
+                "concur" => "Concur or non-concur".to_string(),
+                _ => format!("Decide the extension request: {}", p.detail),
+            },
         };
-        for a in f.assignments.iter().filter(|a| mine(&a.office_id)) {
-            let code = offices.get(&a.office_id).map(|o| o.code.clone()).unwrap_or_default();
-            if a.acknowledged.is_none() {
-                w.to_acknowledge.push(make(&code, format!("Acknowledge as {}", a.role.label()), a.suspense.or(f.action.suspense)));
-            } else if a.role == Role::Ocr && a.concurrence.is_none() {
-                w.to_concur.push(make(&code, "Concur or non-concur".into(), a.suspense.or(f.action.suspense)));
-            }
-        }
-        for e in f.extensions.iter().filter(|e| e.decision.is_none()) {
-            w.extensions_to_decide.push(make(
-                "",
-                format!("Extension to {} requested: {}", e.requested_suspense, e.justification),
-                Some(e.requested_suspense),
-            ));
-        }
-        match light.as_str() {
-            "red" => w.overdue.push(make("", "Past its suspense".into(), f.action.suspense)),
-            "amber" => w.due_soon.push(make("", "Due within 7 days".into(), f.action.suspense)),
-            _ => {}
+        match p.what.as_str() {
+            "acknowledge" => w.to_acknowledge.push(item),
+            "concur" => w.to_concur.push(item),
+            _ => w.extensions_to_decide.push(item),
         }
     }
+    let open = vec![Status::Issued, Status::Assigned, Status::InProgress, Status::Blocked];
+    let overdue = ActionFilter { office: office.clone(), overdue: true, limit: Some(MY_WORK_LIMIT), ..Default::default() };
+    let soon = ActionFilter {
+        office: office.clone(),
+        statuses: open,
+        due_from: Some(t),
+        due_to: Some(t + chrono::Days::new(7)),
+        limit: Some(MY_WORK_LIMIT),
+        ..Default::default()
+    };
+    let item = |i: &ListItem, why: &str| WorkItem {
+        action_id: i.id.to_string(),
+        number: i.number.clone(),
+        title: i.title.clone(),
+        office: office.clone().unwrap_or_default(),
+        suspense: i.suspense.map(|d| d.to_string()),
+        stoplight: stoplight(i.suspense, i.status, t, 7).to_string(),
+        why: why.to_string(),
+    };
+    w.overdue = s.list_actions(&overdue, t).await?.iter().map(|i| item(i, "Past its suspense")).collect();
+    w.due_soon = s.list_actions(&soon, t).await?.iter().map(|i| item(i, "Due within 7 days")).collect();
     Ok(w)
 }
 

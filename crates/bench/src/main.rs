@@ -5,6 +5,7 @@
 //! full run.
 
 mod book;
+mod desktop;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -146,6 +147,14 @@ async fn main() -> Result<()> {
     let mut out = Report { lines: vec![] };
     let started = chrono::Utc::now();
     let book_actions = if quick { 200 } else { 1000 };
+    if std::env::args().any(|a| a == "--only-desktop") {
+        let store = workspace(dir, "desktop.db").await?;
+        let sample = mandate_sample::generate(&mandate_sample::Options { actions: n, ..Default::default() });
+        store.insert_records(&sample, &|_, _, _| {}).await?;
+        store.close().await;
+        desktop::run(&dir.join("desktop.db"), &"5a".repeat(32), n)?;
+        return Ok(());
+    }
     if std::env::args().any(|a| a == "--only-book") {
         book_section(dir, book_actions).await?;
         return Ok(());
@@ -377,6 +386,7 @@ async fn main() -> Result<()> {
         return Ok(());
     }
     out.lines.push(String::new());
+    out.lines.extend(desktop::run(&dir.join("full.db"), &"5a".repeat(32), n)?);
     out.lines.extend(book_section(dir, book_actions).await?);
     out.lines.push(String::new());
     out.lines.push(NOTES.to_string());

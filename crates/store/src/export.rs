@@ -11,7 +11,7 @@ use sqlx::Row;
 
 impl Store {
     /// Write every record as a Mandate JSON bundle.
-    pub async fn export_json(&self, out: &mut dyn std::io::Write) -> Result<u64> {
+    pub async fn export_json(&self, out: &mut (dyn std::io::Write + Send)) -> Result<u64> {
         let mut tables = Vec::new();
         let mut n = 0;
         for t in TABLES {

@@ -18,6 +18,35 @@ pub const RANKED_CANDIDATES: u32 = 300;
 
 pub use mandate_domain::filter::{ActionFilter, Sort};
 
+/// A response owed on an action (see [`Store::pending_responses`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingResponse {
+    /// acknowledge, concur or extension.
+    pub what: String,
+    pub action_id: Id,
+    pub number: String,
+    pub title: String,
+    pub office: String,
+    pub role: Role,
+    pub suspense: Option<NaiveDate>,
+    /// The justification of an extension request.
+    pub detail: String,
+}
+
+fn pending_row(what: &str, r: &sqlx::sqlite::SqliteRow) -> Result<PendingResponse> {
+    let bad = || StoreError::Invalid("a stored assignment is unreadable".into());
+    Ok(PendingResponse {
+        what: what.to_string(),
+        action_id: r.get::<String, _>(0).parse().map_err(|_| bad())?,
+        number: r.get(1),
+        title: r.get(2),
+        office: r.get(3),
+        role: r.get::<String, _>(4).parse().map_err(|_| bad())?,
+        suspense: r.get::<Option<String>, _>(5).and_then(|d| d.parse().ok()),
+        detail: r.get::<Option<String>, _>(6).unwrap_or_default(),
+    })
+}
+
 /// One row of the actions list — the stable JSON of `mandate action list --json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ListItem {
@@ -415,6 +444,41 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Responses owed by an office (or by every office): assignments to acknowledge, OCR
+    /// concurrences to give, extension requests to decide — on open actions, soonest suspense
+    /// first, at most `limit` of each.
+    pub async fn pending_responses(&self, office: Option<&str>, limit: u32) -> Result<Vec<PendingResponse>> {
+        let office_clause = if office.is_some() { "AND o.code = ?1" } else { "AND ?1 IS NULL" };
+        let code = office.map(|c| c.trim().to_uppercase());
+        let open = "a.status IN ('issued','assigned','in_progress','blocked')";
+        let mut out = Vec::new();
+        for (what, cond) in [
+            ("acknowledge", "s.data->>'acknowledged' IS NULL"),
+            ("concur", "s.role = 'ocr' AND s.data->>'acknowledged' IS NOT NULL AND s.data->>'concurrence' IS NULL"),
+        ] {
+            let sql = format!(
+                "SELECT a.id, a.number, a.title, o.code, s.role, coalesce(s.data->>'suspense', a.due) AS due, '' \
+                 FROM assignments s JOIN actions a ON a.id = s.action_id JOIN offices o ON o.id = s.office_id \
+                 WHERE {open} AND {cond} {office_clause} ORDER BY due IS NULL, due LIMIT {limit}"
+            );
+            for r in sqlx::query(&sql).bind(&code).fetch_all(self.pool()).await? {
+                out.push(pending_row(what, &r)?);
+            }
+        }
+        let sql = format!(
+            "SELECT a.id, a.number, a.title, o.code, s.role, e.data->>'requested_suspense' AS due, e.data->>'justification' \
+             FROM extensions e JOIN assignments s ON s.id = e.data->>'assignment_id' JOIN actions a ON a.id = e.action_id \
+             JOIN offices o ON o.id = s.office_id \
+             WHERE {open} AND e.data->>'decision' IS NULL {} ORDER BY due LIMIT {limit}",
+            // Extensions are decided by the issuing side, so they are listed for everyone.
+            if office.is_some() { "AND ?1 IS NOT NULL" } else { "AND ?1 IS NULL" }
+        );
+        for r in sqlx::query(&sql).bind(&code).fetch_all(self.pool()).await? {
+            out.push(pending_row("extension", &r)?);
+        }
+        Ok(out)
     }
 
     /// The highest handling marking among all actions (the window's banner).

@@ -180,11 +180,35 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
         ("#/authorities", "10-authorities"),
         ("#/brief", "11-briefing-book"),
         ("#/settings", "12-settings"),
+        ("#/files", "12b-import-export"),
     ] {
         s.go(hash)?;
         s.find("h1")?;
         ctx.check_screen(s, name)?;
     }
+    // A briefing book from the window: selection, options, a template, progress, the result.
+    s.go("#/brief")?;
+    let out = std::env::temp_dir().join(format!("mandate-e2e-book-{}.pdf", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+    s.choose("#bk-office", "OGC")?;
+    s.type_into("#bk-title", "Weekly principal’s book")?;
+    s.type_into("#bk-for", "The Deputy Secretary")?;
+    s.click("#bk-draft")?;
+    s.type_into("#bk-out", &out.display().to_string())?;
+    s.type_into("#bk-save", "Weekly principal's book")?;
+    s.click("#bk-generate")?;
+    let result = s.wait_text("#bk-result", "the written book", |t| t.contains(".pdf"))?;
+    let pdf = std::fs::read(&out).with_context(|| format!("the book at {}", out.display()))?;
+    if !pdf.starts_with(b"%PDF-") || pdf.len() < 10_000 {
+        bail!("{} is not a book ({} bytes)", out.display(), pdf.len());
+    }
+    println!("  briefing book printed from the window: {result}");
+    ctx.check_screen(s, "11b-briefing-book-printed")?;
+    s.go("#/work")?;
+    s.go("#/brief")?;
+    s.wait_text("#bk-tpl", "the saved template", |t| t.contains("Weekly principal's book"))?;
+    let _ = std::fs::remove_file(&out);
+
     s.go("#/actions")?;
     s.click("button[aria-pressed='false']:nth-of-type(2)")?;
     ctx.check_screen(s, "13-actions-board")?;

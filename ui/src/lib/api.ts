@@ -11,6 +11,7 @@ import type { BriefResult } from "./bindings/BriefResult";
 import type { Created } from "./bindings/Created";
 import type { Dashboard } from "./bindings/Dashboard";
 import type { FirstRun } from "./bindings/FirstRun";
+import type { ImportResult } from "./bindings/ImportResult";
 import type { MyWork } from "./bindings/MyWork";
 import type { NewActionForm } from "./bindings/NewActionForm";
 import type { StepRequest } from "./bindings/StepRequest";
@@ -64,6 +65,8 @@ export const api = {
   brief: (request: BriefRequest) => invoke<BriefResult>("brief", { request }),
   bookTemplates: () => invoke<TemplateEntry[]>("book_templates"),
   openFile: (path: string) => invoke<void>("open_file", { path }),
+  importFiles: (paths: string[]) => invoke<ImportResult>("import_files", { paths }),
+  exportFile: (format: string, out: string) => invoke<string>("export_file", { format, out }),
 };
 
 export type Progress = { stage: string; done: number; total: number };
