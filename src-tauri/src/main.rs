@@ -29,6 +29,18 @@ async fn create_workspace(app: State<'_, App>, window: tauri::Window, setup: Fir
     app.create(setup, &progress(window)).await
 }
 #[tauri::command]
+async fn recover_workspace(app: State<'_, App>, code: String) -> R<WorkspaceStatus> {
+    app.recover(&code).await
+}
+#[tauri::command]
+async fn rekey_workspace(app: State<'_, App>) -> R<String> {
+    app.rekey().await
+}
+#[tauri::command]
+async fn update_settings(app: State<'_, App>, default_marking: String, reminder_days: u32) -> R<WorkspaceStatus> {
+    app.update_settings(default_marking, reminder_days).await
+}
+#[tauri::command]
 async fn list_actions(app: State<'_, App>, filter: ActionFilter) -> R<ActionPage> {
     app.list_actions(filter).await
 }
@@ -112,6 +124,12 @@ async fn open_file(path: String) -> R<()> {
 }
 
 fn main() {
+    // `--memory-probe`: the benchmark's measure of the Rust side without a window.
+    if std::env::args().any(|a| a == "--memory-probe") {
+        let report = tauri::async_runtime::block_on(App::new(None).memory_probe());
+        println!("{}", serde_json::to_string(&report.map_err(|e| e.message).map(|r| serde_json::json!(r))).unwrap_or_default());
+        return;
+    }
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
@@ -121,6 +139,9 @@ fn main() {
             workspace_status,
             open_workspace,
             create_workspace,
+            recover_workspace,
+            rekey_workspace,
+            update_settings,
             list_actions,
             action_view,
             run_step,

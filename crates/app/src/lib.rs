@@ -81,6 +81,10 @@ pub struct WorkspaceStatus {
     /// The highest marking among the workspace's actions (the window's banner).
     pub marking: String,
     pub today: String,
+    /// Marking new actions start with.
+    pub default_marking: String,
+    /// Days before a suspense when an action turns amber and reminders start.
+    pub reminder_days: u32,
 }
 
 /// What the first-run screen asks.
@@ -270,6 +274,21 @@ impl App {
         mode == "exit"
     }
 
+    /// For the benchmark: the Rust side alone (no window) doing what the screens ask for — open,
+    /// My work, the first page of Actions, one action, the Dashboard — then its peak memory.
+    pub async fn memory_probe(&self) -> Result<StartupReport> {
+        self.open().await?;
+        self.my_work().await?;
+        let page = self.list_actions(ActionFilter { limit: Some(200), ..Default::default() }).await?;
+        if let Some(first) = page.items.first() {
+            self.action(&first.id.to_string()).await?;
+        }
+        self.dashboard().await?;
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let kb = |key: &str| status.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok());
+        Ok(StartupReport { first_screen_ms: self.started.elapsed().as_millis(), rss_kb: kb("VmRSS:"), peak_rss_kb: kb("VmHWM:") })
+    }
+
     pub async fn status(&self) -> Result<WorkspaceStatus> {
         let guard = self.store.read().await;
         let mut st = WorkspaceStatus {
@@ -281,6 +300,8 @@ impl App {
             office: None,
             marking: Marking::unclassified().to_string(),
             today: today().to_string(),
+            default_marking: Marking::unclassified().to_string(),
+            reminder_days: 7,
         };
         if let Some(s) = guard.as_ref() {
             let p = s.profile();
@@ -288,6 +309,8 @@ impl App {
             st.role = Some(p.role.as_str().to_string());
             st.office = p.office.clone();
             st.marking = s.highest_marking().await?.to_string();
+            st.default_marking = p.default_marking.clone().unwrap_or_else(Marking::unclassified).to_string();
+            st.reminder_days = reminder_days(s);
         }
         Ok(st)
     }
@@ -321,7 +344,8 @@ impl App {
         let source = key_source_for(&self.path);
         let key = if std::env::var_os(mandate_store::KEY_ENV).is_some() { source.load()? } else { DbKey::generate() };
         source.save(&key)?;
-        let profile = Profile { name: setup.name.trim().to_string(), role, office: (!code.is_empty()).then(|| code.clone()) };
+        let profile =
+            Profile { name: setup.name.trim().to_string(), role, office: (!code.is_empty()).then(|| code.clone()), ..Default::default() };
         let store = Store::create(&self.path, &key, profile).await?;
         if !code.is_empty() {
             let name = if setup.office_name.trim().is_empty() { code.clone() } else { setup.office_name.trim().to_string() };
@@ -354,6 +378,57 @@ impl App {
             status: self.status().await?,
             imported,
         })
+    }
+
+    /// Reopens a workspace whose key was lost from the credential store, with its recovery
+    /// code, and puts the key back.
+    pub async fn recover(&self, code: &str) -> Result<WorkspaceStatus> {
+        let key = DbKey::from_recovery_code(code)?;
+        {
+            let mut guard = self.store.write().await;
+            let store = Store::open(&self.path, &key).await?;
+            key_source_for(&self.path).save(&key)?;
+            *guard = Some(store);
+        }
+        self.status().await
+    }
+
+    /// Re-encrypts the workspace under a new key (kept in the credential store) and returns the
+    /// new recovery code; the old code stops working.
+    pub async fn rekey(&self) -> Result<String> {
+        let mut guard = self.store.write().await;
+        let store = guard.take().ok_or_else(|| invalid("no workspace is open"))?;
+        let source = key_source_for(&self.path);
+        let old = source.load()?;
+        let new = DbKey::generate();
+        let result = store.rekey(&old, &new).await;
+        // Whatever happened, reopen with the key that now opens the file.
+        let key = if result.is_ok() { &new } else { &old };
+        *guard = Some(Store::open(&self.path, key).await?);
+        result?;
+        source.save(&new).map_err(|e| {
+            invalid(format!(
+                "the workspace was re-encrypted but the new key could not be stored ({e}); keep this recovery code: {}",
+                new.recovery_code().as_str()
+            ))
+        })?;
+        Ok(new.recovery_code().to_string())
+    }
+
+    /// Saves the user's preferences (default marking, reminder lead time).
+    pub async fn update_settings(&self, default_marking: String, reminder_days: u32) -> Result<WorkspaceStatus> {
+        {
+            let mut guard = self.store.write().await;
+            let s = guard.as_mut().ok_or_else(|| invalid("no workspace is open"))?;
+            let mut p = s.profile().clone();
+            p.default_marking = Some(parse("default marking", &default_marking)?);
+            if !(1..=90).contains(&reminder_days) {
+                return Err(invalid("reminders start 1 to 90 days before a suspense"));
+            }
+            p.reminder_days = Some(reminder_days);
+            s.set_profile(p).await?;
+        }
+        self.status().await
     }
 
     pub async fn close(&self) {
@@ -398,7 +473,7 @@ impl App {
                 priority: parse("priority", &form.priority)?,
                 marking: match form.marking.as_deref().filter(|m| !m.trim().is_empty()) {
                     Some(m) => Some(parse("marking", m)?),
-                    None => None,
+                    None => s.profile().default_marking.clone(),
                 },
                 issuing_official: form.issuing_official.clone().filter(|o| !o.trim().is_empty()),
                 suspense: match form.suspense.as_deref().filter(|d| !d.is_empty()) {
@@ -514,6 +589,10 @@ fn default_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("mandate.db"))
 }
 
+fn reminder_days(s: &Store) -> u32 {
+    s.profile().reminder_days.unwrap_or(7)
+}
+
 async fn view(s: &Store, key: &str) -> Result<ActionView> {
     let id = s.resolve_action(key).await?;
     let file = s.action_file(id).await?;
@@ -523,7 +602,7 @@ async fn view(s: &Store, key: &str) -> Result<ActionView> {
     Ok(ActionView {
         steps: steps::states(&file, s.actor()),
         overdue: file.action.is_overdue(t),
-        stoplight: stoplight(file.action.suspense, file.action.status, t, 7).into(),
+        stoplight: stoplight(file.action.suspense, file.action.status, t, reminder_days(s) as i64).into(),
         offices,
         history,
         file,
@@ -535,6 +614,7 @@ const MY_WORK_LIMIT: u32 = 200;
 
 async fn my_work(s: &Store) -> Result<MyWork> {
     let t = today();
+    let amber = reminder_days(s) as i64;
     let office = s.profile().office.clone();
     let mut w = MyWork {
         office: office.clone(),
@@ -551,7 +631,7 @@ async fn my_work(s: &Store) -> Result<MyWork> {
             title: p.title,
             office: p.office,
             suspense: p.suspense.map(|d| d.to_string()),
-            stoplight: stoplight(p.suspense, Status::InProgress, t, 7).to_string(),
+            stoplight: stoplight(p.suspense, Status::InProgress, t, amber).to_string(),
             why: match p.what.as_str() {
                 "acknowledge" => format!("Acknowledge as {}", p.role.label()),
                 "concur" => "Concur or non-concur".to_string(),
@@ -570,7 +650,7 @@ async fn my_work(s: &Store) -> Result<MyWork> {
         office: office.clone(),
         statuses: open,
         due_from: Some(t),
-        due_to: Some(t + chrono::Days::new(7)),
+        due_to: Some(t + chrono::Days::new(amber as u64)),
         limit: Some(MY_WORK_LIMIT),
         ..Default::default()
     };
@@ -580,11 +660,12 @@ async fn my_work(s: &Store) -> Result<MyWork> {
         title: i.title.clone(),
         office: office.clone().unwrap_or_default(),
         suspense: i.suspense.map(|d| d.to_string()),
-        stoplight: stoplight(i.suspense, i.status, t, 7).to_string(),
+        stoplight: stoplight(i.suspense, i.status, t, amber).to_string(),
         why: why.to_string(),
     };
     w.overdue = s.list_actions(&overdue, t).await?.iter().map(|i| item(i, "Past its suspense")).collect();
-    w.due_soon = s.list_actions(&soon, t).await?.iter().map(|i| item(i, "Due within 7 days")).collect();
+    let soon_why = format!("Due within {amber} days");
+    w.due_soon = s.list_actions(&soon, t).await?.iter().map(|i| item(i, &soon_why)).collect();
     Ok(w)
 }
 

@@ -54,6 +54,10 @@ pub fn run(db: &Path, key_hex: &str, actions: usize) -> Result<Vec<String>> {
         runs.push((wall, report));
     }
     runs.sort_by_key(|r| r.0);
+    // The Rust side alone, doing what the screens ask for, without a window.
+    let probe = Command::new(&app).arg("--memory-probe").env("MANDATE_DB", db).env("MANDATE_DB_KEY", key_hex).output()?;
+    let probe: serde_json::Value = serde_json::from_slice(&probe.stdout).context("the memory probe's report")?;
+    let rust_peak = probe["Ok"]["peak_rss_kb"].as_u64().context("the memory probe failed")?;
     let (wall, report) = &runs[runs.len() / 2];
     let peak = runs.iter().filter_map(|r| r.1["peak_rss_kb"].as_u64()).max().unwrap_or(0);
     let lines = vec![
@@ -63,9 +67,10 @@ pub fn run(db: &Path, key_hex: &str, actions: usize) -> Result<Vec<String>> {
         format!("| launch to first screen (My work, with its data), median of 5, wall clock | **{} ms** | ≤ 1,000 ms |", wall.as_millis()),
         format!("| … as the app measures it (from its start to the first screen's data drawn) | {} ms | |", report["first_screen_ms"]),
         format!(
-            "| Rust-side memory (peak resident size of the app process; WebKit renders in its own processes) | **{:.0} MB** | ≤ 150 MB |",
-            peak as f64 / 1024.0
+            "| Rust-side memory: peak resident size of the app's Rust code alone (no window) after My work, Actions, one action and the Dashboard | **{:.0} MB** | ≤ 150 MB |",
+            rust_peak as f64 / 1024.0
         ),
+        format!("| the whole app process at its first screen (Rust + GTK + WebKit's UI side; pages render in WebKit's own processes) | {:.0} MB | |", peak as f64 / 1024.0),
         String::new(),
     ];
     for l in &lines {

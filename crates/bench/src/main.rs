@@ -106,7 +106,12 @@ async fn book_section(dir: &Path, actions: usize) -> Result<Vec<String>> {
 }
 
 async fn workspace(dir: &Path, name: &str) -> Result<Store> {
-    Ok(Store::create(&dir.join(name), &bench_key(), Profile { name: "Bench".into(), role: UserRole::Executive, office: None }).await?)
+    Ok(Store::create(
+        &dir.join(name),
+        &bench_key(),
+        Profile { name: "Bench".into(), role: UserRole::Executive, office: None, ..Default::default() },
+    )
+    .await?)
 }
 
 fn bench_key() -> DbKey {

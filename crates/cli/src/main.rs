@@ -127,7 +127,7 @@ async fn init(cli: &Cli, a: &InitArgs) -> Result<()> {
     let source = key_source_for(&path);
     let from_env = std::env::var_os(mandate_store::KEY_ENV).is_some();
     let key = if from_env { source.load()? } else { DbKey::generate() };
-    let profile = Profile { name: a.name.clone(), role: a.role, office: a.office.clone().map(|o| o.to_uppercase()) };
+    let profile = Profile { name: a.name.clone(), role: a.role, office: a.office.clone().map(|o| o.to_uppercase()), ..Default::default() };
     if path.exists() {
         return Err(StoreError::AlreadyExists(path).into());
     }
@@ -165,9 +165,12 @@ async fn demo(cli: &Cli, a: &DemoArgs) -> Result<()> {
     let source = key_source_for(&path);
     let key = if std::env::var_os(mandate_store::KEY_ENV).is_some() { source.load()? } else { DbKey::generate() };
     let stored = source.save(&key);
-    let store =
-        Store::create(&path, &key, Profile { name: "Demo Chief of Staff".into(), role: UserRole::Executive, office: Some("OCOS".into()) })
-            .await?;
+    let store = Store::create(
+        &path,
+        &key,
+        Profile { name: "Demo Chief of Staff".into(), role: UserRole::Executive, office: Some("OCOS".into()), ..Default::default() },
+    )
+    .await?;
     let t = std::time::Instant::now();
     let r = mandate_sample::generate(&mandate_sample::Options { actions: a.actions, today: today(cli), ..Default::default() });
     let w = store.insert_records(&r, &progress()).await?;

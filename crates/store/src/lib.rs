@@ -27,7 +27,7 @@ pub mod record;
 pub mod views;
 pub mod write;
 
-use mandate_domain::{Actor, RuleViolation, UserRole};
+use mandate_domain::{Actor, Marking, RuleViolation, UserRole};
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, Row, SqlitePool};
@@ -76,11 +76,17 @@ pub struct Profile {
     /// The user's office code, if any.
     #[serde(default)]
     pub office: Option<String>,
+    /// Marking new actions start with (default: UNCLASSIFIED).
+    #[serde(default)]
+    pub default_marking: Option<Marking>,
+    /// How many days before a suspense an action turns amber and reminders start (default 7).
+    #[serde(default)]
+    pub reminder_days: Option<u32>,
 }
 
 impl Default for Profile {
     fn default() -> Self {
-        Profile { name: "Mandate user".into(), role: UserRole::Executive, office: None }
+        Profile { name: "Mandate user".into(), role: UserRole::Executive, office: None, default_marking: None, reminder_days: None }
     }
 }
 

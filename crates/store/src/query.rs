@@ -397,14 +397,16 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         let mut offices: HashMap<String, Vec<(String, Role)>> = HashMap::new();
         let mut hours: HashMap<String, Vec<f64>> = HashMap::new();
-        let rows = sqlx::query(
+        // Streamed, not collected: at 100k actions there are ~300k assignment rows.
+        let mut rows = sqlx::query(
             "SELECT s.action_id, o.code, s.role, \
                CASE WHEN s.role = 'ocr' THEN (julianday(s.data->>'$.concurrence.at') - julianday(s.data->>'$.assigned.at')) * 24.0 END AS h \
              FROM assignments s JOIN offices o ON o.id = s.office_id",
         )
-        .fetch_all(&mut *conn)
-        .await?;
-        for r in &rows {
+        .fetch(&mut *conn);
+        use futures_util::TryStreamExt;
+        while let Some(r) = rows.try_next().await? {
+            let r = &r;
             let action: String = r.get(0);
             if let Some(h) = r.get::<Option<f64>, _>(3) {
                 hours.entry(action.clone()).or_default().push(h);
@@ -412,6 +414,7 @@ impl Store {
             let role: Role = r.get::<String, _>(2).parse().map_err(|_| bad("assignment role"))?;
             offices.entry(action).or_default().push((r.get(1), role));
         }
+        drop(rows);
         let ids = |sql: &'static str| sqlx::query_scalar::<_, String>(sql);
         let cited: HashSet<String> = ids("SELECT DISTINCT action_id FROM citations").fetch_all(&mut *conn).await?.into_iter().collect();
         let risked: HashSet<String> = ids("SELECT DISTINCT action_id FROM risks").fetch_all(&mut *conn).await?.into_iter().collect();
@@ -455,13 +458,14 @@ impl Store {
         let open = "a.status IN ('issued','assigned','in_progress','blocked')";
         let mut out = Vec::new();
         for (what, cond) in [
+            // Each condition repeats a partial index's WHERE, so SQLite starts from that index.
             ("acknowledge", "s.data->>'acknowledged' IS NULL"),
-            ("concur", "s.role = 'ocr' AND s.data->>'acknowledged' IS NOT NULL AND s.data->>'concurrence' IS NULL"),
+            ("concur", "s.role = 'ocr' AND s.data->>'concurrence' IS NULL AND s.data->>'acknowledged' IS NOT NULL"),
         ] {
             let sql = format!(
                 "SELECT a.id, a.number, a.title, o.code, s.role, coalesce(s.data->>'suspense', a.due) AS due, '' \
                  FROM assignments s JOIN actions a ON a.id = s.action_id JOIN offices o ON o.id = s.office_id \
-                 WHERE {open} AND {cond} {office_clause} ORDER BY due IS NULL, due LIMIT {limit}"
+                 WHERE {cond} AND {open} {office_clause} ORDER BY a.due LIMIT {limit}"
             );
             for r in sqlx::query(&sql).bind(&code).fetch_all(self.pool()).await? {
                 out.push(pending_row(what, &r)?);
@@ -483,7 +487,7 @@ impl Store {
 
     /// The highest handling marking among all actions (the window's banner).
     pub async fn highest_marking(&self) -> Result<Marking> {
-        let marks: Vec<String> = sqlx::query_scalar("SELECT DISTINCT data->>'marking' FROM actions").fetch_all(self.pool()).await?;
+        let marks: Vec<String> = sqlx::query_scalar("SELECT DISTINCT marking FROM actions").fetch_all(self.pool()).await?;
         let marks: Vec<Marking> = marks.iter().filter_map(|m| m.parse().ok()).collect();
         Ok(Marking::highest(&marks))
     }

@@ -43,6 +43,8 @@ struct Ctx {
     axe: String,
     shots: PathBuf,
     checked: Vec<String>,
+    /// The recovery code after the workflow re-keyed the workspace.
+    recovery: Option<String>,
 }
 
 impl Ctx {
@@ -209,6 +211,20 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
     s.wait_text("#bk-tpl", "the saved template", |t| t.contains("Weekly principal's book"))?;
     let _ = std::fs::remove_file(&out);
 
+    // Settings: preferences saved; re-encryption under a new key gives a new recovery code.
+    s.go("#/settings")?;
+    s.type_into("#set-days", "10")?;
+    s.click("#settings-save")?;
+    s.wait_text("[role=status]", "saved", |t| t.contains("Saved"))?;
+    s.click("#rekey")?;
+    s.click("#rekey-confirm")?;
+    let new_code = s.wait_text("#new-recovery-code", "a new recovery code", |t| t.split('-').count() >= 10)?;
+    if new_code == code {
+        bail!("re-keying kept the old recovery code");
+    }
+    println!("  re-encrypted under a new key from Settings");
+    ctx.recovery = Some(new_code);
+
     s.go("#/actions")?;
     s.click("button[aria-pressed='false']:nth-of-type(2)")?;
     ctx.check_screen(s, "13-actions-board")?;
@@ -221,7 +237,16 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
 
 /// Hostile text shows as text everywhere; nothing in it runs.
 fn hostile(ctx: &mut Ctx, s: &Session) -> Result<()> {
-    println!("scenario: hostile text is plain text (reopening the workspace with its key)");
+    println!("scenario: reopening with the recovery code, then hostile text is plain text");
+    // The workspace was re-keyed and the old key (in MANDATE_DB_KEY) no longer opens it: the
+    // window asks for the recovery code.
+    let code = ctx.recovery.clone().context("the workflow scenario re-keys first")?;
+    s.find("#recovery")?;
+    ctx.check_screen(s, "15a-recovery")?;
+    s.type_into("#recovery", &code)?;
+    s.click("form button[type=submit]")?;
+    s.find("nav a[href='#/work']")?;
+    println!("  reopened with the new recovery code");
     let title = "<img src=x onerror=\"window.__pwned=1\"> & <script>window.__pwned=2</script>";
     s.go("#/new")?;
     s.type_into("#na-title", title)?;
@@ -244,7 +269,7 @@ fn hostile(ctx: &mut Ctx, s: &Session) -> Result<()> {
     if pwned != json!([Value::Null, 0]) {
         bail!("hostile markup ran or was inserted: {pwned}");
     }
-    ctx.check_screen(s, "15-hostile-text")?;
+    ctx.check_screen(s, "15b-hostile-text")?;
     println!("  hostile title shown literally in detail, list and palette; nothing ran");
     Ok(())
 }
@@ -270,7 +295,7 @@ fn main() -> Result<()> {
     let shots = std::env::var("MANDATE_E2E_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|_| root.join("target/e2e-screenshots"));
     std::fs::create_dir_all(&shots)?;
     let axe = std::fs::read_to_string(&axe_path).with_context(|| format!("reading {axe_path}"))?;
-    let mut ctx = Ctx { app, axe, shots, checked: Vec::new() };
+    let mut ctx = Ctx { app, axe, shots, checked: Vec::new(), recovery: None };
     let _driver = start_driver()?;
     run(&mut ctx, "workflow", workflow)?;
     run(&mut ctx, "hostile", hostile)?;

@@ -17,8 +17,13 @@ pub async fn workspace() -> Workspace {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mandate.db");
     let key = DbKey::generate();
-    let store =
-        Store::create(&path, &key, Profile { name: "Test Executive".into(), role: UserRole::Executive, office: None }).await.unwrap();
+    let store = Store::create(
+        &path,
+        &key,
+        Profile { name: "Test Executive".into(), role: UserRole::Executive, office: None, ..Default::default() },
+    )
+    .await
+    .unwrap();
     Workspace { dir, path, key, store }
 }
 

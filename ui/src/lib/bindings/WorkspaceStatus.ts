@@ -11,4 +11,12 @@ exists: boolean, open: boolean, user: string | null, role: string | null, office
 /**
  * The highest marking among the workspace's actions (the window's banner).
  */
-marking: string, today: string, };
+marking: string, today: string, 
+/**
+ * Marking new actions start with.
+ */
+default_marking: string, 
+/**
+ * Days before a suspense when an action turns amber and reminders start.
+ */
+reminder_days: number, };
