@@ -432,5 +432,5 @@ const NOTES: &str = "## Reading these figures
   repeats words such as *report*) combined with other filters: the set of matches is built once
   per query. (Tried without gain: letting a word with few matches drive the query instead.)
   Counts of a bare search come from the full-text index.
-- Memory and launch time are measured with the desktop app (its own issue).
+- The desktop section: launch time is wall clock from starting the release app to its first screen drawn with data (the window reports it); memory is read from /proc (VmHWM).
 ";
