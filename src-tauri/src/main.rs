@@ -65,6 +65,10 @@ async fn add_office(app: State<'_, App>, code: String, name: String, kind: Strin
     app.add_office(code, name, kind).await
 }
 #[tauri::command]
+async fn add_person(app: State<'_, App>, name: String, title: String, email: Option<String>, office: Option<String>) -> R<Person> {
+    app.add_person(name, title, email, office).await
+}
+#[tauri::command]
 async fn people(app: State<'_, App>) -> R<Vec<Person>> {
     app.people().await
 }
@@ -149,6 +153,7 @@ fn main() {
             offices,
             add_office,
             people,
+            add_person,
             authorities,
             dashboard,
             my_work,

@@ -511,6 +511,18 @@ impl App {
         self.with(async |s| Ok(s.add_office(&code, &name, parse("kind", &kind)?, None).await?)).await
     }
 
+    pub async fn add_person(&self, name: String, title: String, email: Option<String>, office: Option<String>) -> Result<Person> {
+        self.with(async |s| {
+            if name.trim().is_empty() {
+                return Err(invalid("a person needs a name"));
+            }
+            let email = email.filter(|e| !e.trim().is_empty());
+            let office = office.filter(|o| !o.trim().is_empty());
+            Ok(s.add_person(&name, &title, email.as_deref(), office.as_deref()).await?)
+        })
+        .await
+    }
+
     pub async fn people(&self) -> Result<Vec<Person>> {
         self.with(async |s| Ok(s.all::<Person>().await?)).await
     }

@@ -176,6 +176,14 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
     }
     println!("  dashboard: actions {before_actions} → {}, with outcome {before_outcome} → {after_outcome}", before_actions + 1.0);
 
+    // People and partners are kept from the window too.
+    s.go("#/offices")?;
+    s.type_into("#pe-name", "Jordan Lee")?;
+    s.type_into("#pe-title", "Deputy General Counsel")?;
+    s.choose("#pe-office", "OGC")?;
+    s.click("form:has(#pe-name) button[type=submit]")?;
+    s.wait_text("main table:last-of-type", "the new person", |t| t.contains("Jordan Lee") && t.contains("Deputy General Counsel"))?;
+
     for (hash, name) in [
         ("#/actions", "08-actions"),
         ("#/offices", "09-offices"),

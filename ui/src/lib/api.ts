@@ -60,6 +60,7 @@ export const api = {
   offices: () => invoke<Office[]>("offices"),
   addOffice: (code: string, name: string, kind: string) => invoke<Office>("add_office", { code, name, kind }),
   people: () => invoke<Array<Record<string, any>>>("people"),
+  addPerson: (name: string, title: string, email: string | null, office: string | null) => invoke<Record<string, any>>("add_person", { name, title, email, office }),
   authorities: () => invoke<AuthorityEntry[]>("authorities"),
   dashboard: () => invoke<Dashboard>("dashboard"),
   myWork: () => invoke<MyWork>("my_work"),
