@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 struct Xvfb(std::process::Child);
 impl Drop for Xvfb {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        // SIGTERM, so Xvfb removes its lock file and socket (SIGKILL would leave them behind
+        // and the next run's server could not start).
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
         let _ = self.0.wait();
     }
 }
@@ -22,10 +24,16 @@ pub fn run(db: &Path, key_hex: &str, actions: usize) -> Result<Vec<String>> {
         bail!("{} is missing: `cargo xtask bench` builds it", app.display());
     }
     let display = ":97";
+    // A lock left by a killed server would stop this one from starting.
+    if !Command::new("pgrep").args(["-f", "Xvfb :97"]).output().map(|o| o.status.success()).unwrap_or(false) {
+        let _ = std::fs::remove_file("/tmp/.X97-lock");
+        let _ = std::fs::remove_file("/tmp/.X11-unix/X97");
+    }
     let _x = Xvfb(Command::new("Xvfb").args([display, "-screen", "0", "1280x1024x24"]).stderr(Stdio::null()).spawn().context("Xvfb")?);
     std::thread::sleep(Duration::from_millis(800));
     let mut runs = Vec::new();
-    for _ in 0..5 {
+    // One launch first (the workspace was just written: its first open folds in the WAL), then five.
+    for _ in 0..6 {
         let t = Instant::now();
         let mut child = Command::new(&app)
             .env("DISPLAY", display)
@@ -53,6 +61,7 @@ pub fn run(db: &Path, key_hex: &str, actions: usize) -> Result<Vec<String>> {
         let _ = child.wait();
         runs.push((wall, report));
     }
+    let first = runs.remove(0);
     runs.sort_by_key(|r| r.0);
     // The Rust side alone, doing what the screens ask for, without a window.
     let probe = Command::new(&app).arg("--memory-probe").env("MANDATE_DB", db).env("MANDATE_DB_KEY", key_hex).output()?;
@@ -66,6 +75,7 @@ pub fn run(db: &Path, key_hex: &str, actions: usize) -> Result<Vec<String>> {
         "|---|---:|---|".into(),
         format!("| launch to first screen (My work, with its data), median of 5, wall clock | **{} ms** | ≤ 1,000 ms |", wall.as_millis()),
         format!("| … as the app measures it (from its start to the first screen's data drawn) | {} ms | |", report["first_screen_ms"]),
+        format!("| the very first launch after the workspace was written (not in the median) | {} ms | |", first.0.as_millis()),
         format!(
             "| Rust-side memory: peak resident size of the app's Rust code alone (no window) after My work, Actions, one action and the Dashboard | **{:.0} MB** | ≤ 150 MB |",
             rust_peak as f64 / 1024.0

@@ -426,27 +426,26 @@ impl Store {
         .into_iter()
         .map(|(a, t, s)| (a, (t, s)))
         .collect();
-        let rows = sqlx::query(
+        let mut rows = sqlx::query(
             "SELECT id, status, suspense, coalesce(issued_on, substr(data->>'created_at', 1, 10)) AS period, data->>'completed_at' AS completed_at FROM actions",
         )
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let id: String = r.get("id");
-                Ok(MetricsRow {
-                    status: r.get::<String, _>("status").parse().map_err(|_| bad("status"))?,
-                    suspense: r.get::<Option<String>, _>("suspense").and_then(|s| s.parse().ok()),
-                    period_date: r.get::<String, _>("period").parse().map_err(|_| bad("date"))?,
-                    completed_at: r.get::<Option<String>, _>("completed_at").and_then(|s| s.parse().ok()),
-                    has_authority: cited.contains(&id),
-                    has_risk: risked.contains(&id),
-                    evaluation: evaluated.get(&id).copied(),
-                    concurrence_hours: hours.remove(&id).unwrap_or_default(),
-                    offices: offices.remove(&id).unwrap_or_default(),
-                })
-            })
-            .collect()
+        .fetch(&mut *conn);
+        let mut out = Vec::new();
+        while let Some(r) = rows.try_next().await? {
+            let id: String = r.get("id");
+            out.push(MetricsRow {
+                status: r.get::<String, _>("status").parse().map_err(|_| bad("status"))?,
+                suspense: r.get::<Option<String>, _>("suspense").and_then(|s| s.parse().ok()),
+                period_date: r.get::<String, _>("period").parse().map_err(|_| bad("date"))?,
+                completed_at: r.get::<Option<String>, _>("completed_at").and_then(|s| s.parse().ok()),
+                has_authority: cited.contains(&id),
+                has_risk: risked.contains(&id),
+                evaluation: evaluated.get(&id).copied(),
+                concurrence_hours: hours.remove(&id).unwrap_or_default(),
+                offices: offices.remove(&id).unwrap_or_default(),
+            });
+        }
+        Ok(out)
     }
 
     /// Responses owed by an office (or by every office): assignments to acknowledge, OCR
