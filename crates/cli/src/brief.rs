@@ -4,7 +4,7 @@
 use crate::args::{BookFormat, BriefArgs, ListArgs, ViewCommand};
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use mandate_briefing::{output, BookData, BookOptions, Grouping, PickedTab, Sections};
+use mandate_briefing::{BookOptions, Grouping, PickedTab, Sections};
 use mandate_domain::*;
 use mandate_store::Store;
 
@@ -92,7 +92,7 @@ fn options(a: &BriefArgs, base: BookOptions) -> Result<BookOptions> {
 }
 
 pub async fn brief(s: &Store, a: &BriefArgs, today: NaiveDate, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> Result<()> {
-    output::check_writable(&a.out)?;
+    mandate_briefing::output::check_writable(&a.out)?;
     let template = match &a.template {
         Some(name) => Some(s.book_template(name).await?),
         None => None,
@@ -121,29 +121,27 @@ pub async fn brief(s: &Store, a: &BriefArgs, today: NaiveDate, progress: &(dyn F
             }
         }
     }
+    let r = mandate_app::brief::print_book(
+        s,
+        &selection,
+        &options,
+        &a.out,
+        a.format == BookFormat::Html,
+        &a.recipients,
+        a.save_template.as_deref(),
+        today,
+        progress,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.message))?;
     if let Some(name) = &a.save_template {
-        let mut saved = options.clone();
-        saved.as_of = DateTime::<Utc>::UNIX_EPOCH; // a template's as-of is always "when printed"
-        s.save_book_template(name, &selection, serde_json::to_value(&saved)?).await?;
         eprintln!("Saved briefing-book template `{name}`");
     }
-    let ids = s.select_actions(&selection, today).await?;
-    if ids.is_empty() {
-        bail!("the selection matched no actions, so there is no book to print; check the view or filters (`mandate action list` with the same filters shows what they match)");
-    }
-    let data = BookData { actions: s.action_files(&ids, progress).await?, offices: s.all::<Office>().await? };
-    match a.format {
-        BookFormat::Html => {
-            let html = mandate_briefing::html_book(&data, &options)?;
-            output::write_whole(&a.out, html.as_bytes())?;
-            eprintln!("Wrote {} ({} actions)", a.out.display(), data.actions.len());
-        }
-        BookFormat::Pdf => {
-            let book = mandate_briefing::pdf_book(&data, &options, &mut |d, t| progress("Laying out pages", d as u64, t as u64))?;
-            let files = output::write_pdfs(&book, &a.out, &a.recipients, &mut |d, t| progress("Writing PDF", d as u64, t as u64))?;
-            for f in &files {
-                eprintln!("Wrote {} ({} pages, {} actions)", f.display(), book.page_count(), data.actions.len());
-            }
+    for f in &r.files {
+        if r.pages > 0 {
+            eprintln!("Wrote {f} ({} pages, {} actions)", r.pages, r.actions);
+        } else {
+            eprintln!("Wrote {f} ({} actions)", r.actions);
         }
     }
     Ok(())
