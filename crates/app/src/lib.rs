@@ -267,9 +267,7 @@ impl App {
     /// (`MANDATE_STARTUP_REPORT=exit`, what the benchmark uses).
     pub fn first_screen_shown(&self) -> bool {
         let Ok(mode) = std::env::var("MANDATE_STARTUP_REPORT") else { return false };
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let kb = |key: &str| status.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok());
-        let report = StartupReport { first_screen_ms: self.started.elapsed().as_millis(), rss_kb: kb("VmRSS:"), peak_rss_kb: kb("VmHWM:") };
+        let report = self.report();
         println!("{}", serde_json::to_string(&report).expect("a report serialises"));
         mode == "exit"
     }
@@ -284,9 +282,14 @@ impl App {
             self.action(&first.id.to_string()).await?;
         }
         self.dashboard().await?;
+        Ok(self.report())
+    }
+
+    /// Time since start and this process's memory (from /proc; `None` elsewhere).
+    fn report(&self) -> StartupReport {
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
         let kb = |key: &str| status.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok());
-        Ok(StartupReport { first_screen_ms: self.started.elapsed().as_millis(), rss_kb: kb("VmRSS:"), peak_rss_kb: kb("VmHWM:") })
+        StartupReport { first_screen_ms: self.started.elapsed().as_millis(), rss_kb: kb("VmRSS:"), peak_rss_kb: kb("VmHWM:") }
     }
 
     pub async fn status(&self) -> Result<WorkspaceStatus> {

@@ -2,51 +2,10 @@
 //! processes, and independent parsers for what it exports.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-const KEY: &str = "3f1c9a7e5b2d4c6a8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e4f6a8b0c2d";
-const TODAY: &str = "2026-11-24";
-
-struct Ws {
-    dir: tempfile::TempDir,
-    db: PathBuf,
-}
-
-impl Ws {
-    fn new() -> Ws {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("w.db");
-        let ws = Ws { dir, db };
-        ws.ok(&["init", "--name", "Test Chief", "--office", "OCOS"]);
-        ws
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_mandate"));
-        c.arg("--db").arg(&self.db).args(args).env("MANDATE_DB_KEY", KEY).env("MANDATE_TODAY", TODAY).env_remove("MANDATE_DB");
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(
-            o.status.success(),
-            "mandate {args:?} failed: {}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8(o.stdout).unwrap()
-    }
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        let mut a = vec!["--json"];
-        a.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&a)).unwrap()
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-}
+mod common;
+use common::*;
 
 fn shared_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/federal-register")
