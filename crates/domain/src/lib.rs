@@ -19,6 +19,7 @@ pub mod hlc;
 pub mod ids;
 pub mod metrics;
 pub mod model;
+pub mod replication;
 pub mod rules;
 
 pub use filter::{ActionFilter, Sort};

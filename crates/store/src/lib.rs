@@ -24,6 +24,7 @@ pub mod key;
 pub mod ops;
 pub mod query;
 pub mod record;
+pub mod sync;
 pub mod views;
 pub mod write;
 

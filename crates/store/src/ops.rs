@@ -114,7 +114,9 @@ impl Store {
             Some(p) => Some(self.office(p).await?.id),
             None => None,
         };
-        let office = Office { id: Id::new(), code, name: name.trim().to_string(), kind, parent_id };
+        // Derived from the code, so the same office made on two desktops (or by the server's
+        // administrator) is one record when they replicate.
+        let office = Office { id: Id::derived(&format!("office:{code}")), code, name: name.trim().to_string(), kind, parent_id };
         let mut tx = self.begin().await?;
         tx.put(vec![Put::create(&office)]).await?;
         tx.commit().await?;
@@ -147,7 +149,8 @@ impl Store {
             return crate::query::decode(&d);
         }
         let a = Authority {
-            id: Id::new(),
+            // Derived from the citation: the same authority added on two desktops is one record.
+            id: Id::derived(&format!("authority:{}", citation.trim())),
             kind: Authority::infer_kind(citation),
             citation: citation.trim().to_string(),
             title: String::new(),

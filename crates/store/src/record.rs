@@ -4,7 +4,7 @@
 //! writer ([`crate::write::Tx`]) serves them all, and the audit and change logs name the entity
 //! by its table.
 
-use mandate_domain::*;
+use mandate_domain::{replication, *};
 use serde::{de::DeserializeOwned, Serialize};
 
 pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
@@ -57,6 +57,16 @@ child_record!(
     Document => "documents",
     Transition => "transitions",
 );
+
+impl Record for replication::Conflict {
+    const TABLE: &'static str = replication::CONFLICTS;
+    fn id(&self) -> Id {
+        self.id
+    }
+    fn action_id(&self) -> Option<Id> {
+        self.action_id
+    }
+}
 
 /// Every record table, in an order where each table's references point to earlier ones.
 pub const TABLES: &[&str] = &[

@@ -27,6 +27,8 @@ pub struct Put {
     action_id: Option<Id>,
     before: Option<Value>,
     after: Value,
+    /// Clock stamp of a change made elsewhere (applied from the server); `None` for a local one.
+    remote_hlc: Option<String>,
 }
 
 impl Put {
@@ -37,6 +39,7 @@ impl Put {
             action_id: after.action_id(),
             before: before.map(|b| serde_json::to_value(b).expect("records serialise")),
             after: serde_json::to_value(after).expect("records serialise"),
+            remote_hlc: None,
         }
     }
     pub fn create<R: Record>(after: &R) -> Put {
@@ -44,7 +47,11 @@ impl Put {
     }
     /// A record already in JSON form (imports), with its stored previous state.
     pub(crate) fn raw(table: &'static str, id: Id, action_id: Option<Id>, before: Option<Value>, after: Value) -> Put {
-        Put { table, id, action_id, before, after }
+        Put { table, id, action_id, before, after, remote_hlc: None }
+    }
+    /// A change that came from the server, stamped as it was there.
+    pub(crate) fn remote(table: &'static str, id: Id, action_id: Option<Id>, before: Option<Value>, after: Value, hlc: &str) -> Put {
+        Put { table, id, action_id, before, after, remote_hlc: Some(hlc.to_string()) }
     }
 }
 
@@ -170,6 +177,7 @@ impl Tx {
             change_id: String,
             fields: Option<String>,
             hlc: String,
+            remote: bool,
         }
         let mut rows = Vec::with_capacity(chunk.len());
         let now_ms = self.now.timestamp_millis().max(0) as u64;
@@ -229,7 +237,13 @@ impl Tx {
             entry.hash = entry.compute_hash();
             self.head_seq = entry.seq;
             self.head_hash = entry.hash.clone();
-            self.hlc = self.hlc.tick(now_ms);
+            let hlc = match &p.remote_hlc {
+                Some(h) => h.clone(),
+                None => {
+                    self.hlc = self.hlc.tick(now_ms);
+                    self.hlc.to_string()
+                }
+            };
             rows.push(Row {
                 after: &p.after,
                 id,
@@ -238,7 +252,8 @@ impl Tx {
                 audit: entry,
                 change_id: uuid::Uuid::now_v7().to_string(),
                 fields,
-                hlc: self.hlc.to_string(),
+                hlc,
+                remote: p.remote_hlc.is_some(),
             });
         }
         // Multi-row INSERTs with bound values: no per-row statement overhead, and no JSON
@@ -281,16 +296,107 @@ impl Tx {
             }
             q.execute(&mut *self.tx).await?;
             let sql = format!(
-                "INSERT INTO changes(change_id, entity, entity_id, fields, audit_seq, hlc, device_id) VALUES {}",
-                placeholders(n, 7)
+                "INSERT INTO changes(change_id, entity, entity_id, fields, audit_seq, hlc, device_id, remote) VALUES {}",
+                placeholders(n, 8)
             );
             let mut q = sqlx::query(&sql);
             for r in part {
-                q = q.bind(&r.change_id).bind(table).bind(&r.id).bind(&r.fields).bind(r.audit.seq).bind(&r.hlc).bind(&self.device);
+                q = q
+                    .bind(&r.change_id)
+                    .bind(table)
+                    .bind(&r.id)
+                    .bind(&r.fields)
+                    .bind(r.audit.seq)
+                    .bind(&r.hlc)
+                    .bind(&self.device)
+                    .bind(r.remote as i64);
             }
             q.execute(&mut *self.tx).await?;
         }
         Ok(())
+    }
+
+    /// Delete one record (a tombstone for replication). `hlc` is the stamp of a delete made
+    /// elsewhere; `None` stamps a local delete, which the outbox will send.
+    pub(crate) async fn delete(&mut self, table: &'static str, id: Id, before: &Value, hlc: Option<&str>) -> Result<()> {
+        let now_ms = self.now.timestamp_millis().max(0) as u64;
+        let id_text = id.to_string();
+        let mut entry = audit::Entry {
+            seq: self.head_seq + 1,
+            at: self.at.clone(),
+            actor: self.actor.clone(),
+            entity: table.to_string(),
+            entity_id: id_text.clone(),
+            op: "delete".into(),
+            before: Some(before.to_string()),
+            after: None,
+            prev_hash: self.head_hash.clone(),
+            hash: String::new(),
+        };
+        entry.hash = entry.compute_hash();
+        self.head_seq = entry.seq;
+        self.head_hash = entry.hash.clone();
+        let stamp = match hlc {
+            Some(h) => h.to_string(),
+            None => {
+                self.hlc = self.hlc.tick(now_ms);
+                self.hlc.to_string()
+            }
+        };
+        sqlx::query(&format!("DELETE FROM {table} WHERE id = ?")).bind(&id_text).execute(&mut *self.tx).await?;
+        sqlx::query(
+            "INSERT INTO audit(seq, at, actor, entity, entity_id, op, before, after, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        )
+        .bind(entry.seq)
+        .bind(&entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.entity)
+        .bind(&entry.entity_id)
+        .bind(&entry.op)
+        .bind(&entry.before)
+        .bind(&entry.after)
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO changes(change_id, entity, entity_id, fields, audit_seq, hlc, device_id, remote) VALUES (?,?,?,NULL,?,?,?,?)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(table)
+        .bind(&id_text)
+        .bind(entry.seq)
+        .bind(&stamp)
+        .bind(&self.device)
+        .bind(hlc.is_some() as i64)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("INSERT INTO sync_tombstones(entity_id, entity, hlc) VALUES (?, ?, ?) ON CONFLICT(entity_id) DO NOTHING")
+            .bind(&id_text)
+            .bind(table)
+            .bind(&stamp)
+            .execute(&mut *self.tx)
+            .await?;
+        if table == "updates" || table == "citations" {
+            if let Some(a) = before.get("action_id").and_then(Value::as_str).and_then(|s| s.parse().ok()) {
+                self.dirty_actions.insert(a);
+            }
+        }
+        Ok(())
+    }
+
+    /// Note a stamp seen from another device: later local stamps sort after it.
+    pub(crate) fn observe(&mut self, remote: &str) {
+        if let Some(h) = Hlc::parse(remote) {
+            let now_ms = self.now.timestamp_millis().max(0) as u64;
+            self.hlc = self.hlc.observe(&h, now_ms);
+        }
+    }
+
+    /// Record the audit entries of this transaction under another name (changes applied from
+    /// the server are recorded as made by their author on the server).
+    pub(crate) fn set_actor(&mut self, actor: &str) {
+        self.actor = actor.to_string();
     }
 
     /// Store a document's bytes (content-addressed; the metadata record is a separate put).

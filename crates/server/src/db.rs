@@ -1,0 +1,177 @@
+//! The server's storage: SQLite in a data directory, or PostgreSQL. One set of queries serves
+//! both through sqlx's `Any` driver — every statement here is written in the SQL the two share
+//! (numbered `$n` parameters, `ON CONFLICT`, TEXT for JSON) — so the same tests prove both.
+//!
+//! Invariant: every push runs in one transaction that first updates the single `counter` row.
+//! That serialises pushes across all server instances on one PostgreSQL cluster, so sequence
+//! numbers are handed out in commit order and a pull cursor never passes a change that commits
+//! later.
+
+use anyhow::Context;
+use mandate_domain::replication::{Clocks, RecordState, Stored};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Sqlite => "sqlite",
+            Kind::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub kind: Kind,
+}
+
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Db {
+    /// SQLite file `mandate-server.db` in `dir` (created if missing).
+    pub async fn sqlite(dir: &Path) -> anyhow::Result<Db> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        let url = format!("sqlite://{}?mode=rwc", dir.join("mandate-server.db").display());
+        Self::connect(&url, Kind::Sqlite).await
+    }
+
+    /// A PostgreSQL database, `postgres://user@host:port/db`.
+    pub async fn postgres(url: &str) -> anyhow::Result<Db> {
+        Self::connect(url, Kind::Postgres).await
+    }
+
+    async fn connect(url: &str, kind: Kind) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(if kind == Kind::Sqlite { 4 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if kind == Kind::Sqlite {
+                        use sqlx::Executor;
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            // The URL may hold a password: say which kind of database failed, not the URL.
+            .with_context(|| format!("cannot connect to the {} database", kind.as_str()))?;
+        match kind {
+            Kind::Sqlite => SQLITE.run(&pool).await?,
+            Kind::Postgres => POSTGRES.run(&pool).await?,
+        }
+        Ok(Db { pool, kind })
+    }
+}
+
+/// `$from,$from+1,…` — `n` numbered parameters.
+pub fn params(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+}
+
+/// `($1,$2,$3),($4,$5,$6)…` — `rows` rows of `cols` parameters.
+pub fn rows(rows: usize, cols: usize) -> String {
+    (0..rows).map(|r| format!("({})", params(1 + r * cols, cols))).collect::<Vec<_>>().join(",")
+}
+
+/// A record as stored, with what the server keeps beside it.
+#[derive(Clone, Debug)]
+pub struct Rec {
+    pub entity: String,
+    pub entity_id: String,
+    pub action_id: Option<String>,
+    pub stored: Stored,
+    pub seq: i64,
+    pub creator_office: Option<String>,
+}
+
+impl Rec {
+    pub fn state(&self) -> RecordState {
+        RecordState {
+            seq: self.seq,
+            entity: self.entity.clone(),
+            entity_id: self.entity_id.clone(),
+            action_id: self.action_id.clone(),
+            data: self.stored.data.clone(),
+            clocks: self.stored.clocks.clone(),
+            deleted: self.stored.deleted.clone(),
+        }
+    }
+}
+
+pub const REC_COLS: &str = "entity_id, entity, action_id, data, clocks, deleted, seq, creator_office";
+
+pub fn rec_from_row(r: &AnyRow) -> anyhow::Result<Rec> {
+    let data: String = r.try_get("data")?;
+    let clocks: String = r.try_get("clocks")?;
+    Ok(Rec {
+        entity_id: r.try_get("entity_id")?,
+        entity: r.try_get("entity")?,
+        action_id: r.try_get("action_id")?,
+        stored: Stored {
+            data: serde_json::from_str(&data)?,
+            clocks: serde_json::from_str::<Clocks>(&clocks)?,
+            deleted: r.try_get("deleted")?,
+        },
+        seq: r.try_get("seq")?,
+        creator_office: r.try_get("creator_office")?,
+    })
+}
+
+/// Load records by id (in chunks, within one connection or transaction).
+pub async fn load_records(conn: &mut sqlx::AnyConnection, ids: &[String]) -> anyhow::Result<HashMap<String, Rec>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let sql = format!("SELECT {REC_COLS} FROM records WHERE entity_id IN ({})", params(1, chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let rec = rec_from_row(&r)?;
+            out.insert(rec.entity_id.clone(), rec);
+        }
+    }
+    Ok(out)
+}
+
+/// Write records (insert or replace), a few hundred a statement.
+pub async fn save_records(conn: &mut sqlx::AnyConnection, recs: &[&Rec]) -> anyhow::Result<()> {
+    for chunk in recs.chunks(400) {
+        let sql = format!(
+            "INSERT INTO records({REC_COLS}) VALUES {} ON CONFLICT(entity_id) DO UPDATE SET entity = excluded.entity, \
+             action_id = excluded.action_id, data = excluded.data, clocks = excluded.clocks, deleted = excluded.deleted, \
+             seq = excluded.seq, creator_office = excluded.creator_office",
+            rows(chunk.len(), 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(r.entity_id.clone())
+                .bind(r.entity.clone())
+                .bind(r.action_id.clone())
+                .bind(serde_json::Value::Object(r.stored.data.clone()).to_string())
+                .bind(serde_json::to_string(&r.stored.clocks)?)
+                .bind(r.stored.deleted.clone())
+                .bind(r.seq)
+                .bind(r.creator_office.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! The HTTP API (`/v1/...`), health and metrics. Handlers only unpack requests and call
+//! [`crate::accounts`] and [`crate::replicate`].
+//!
+//! Requests may be gzip-compressed (`Content-Encoding: gzip`); answers are compressed when the
+//! client accepts it. Bodies are limited to `MAX_BODY_BYTES` after decompression, so a small
+//! compressed bomb cannot exhaust memory. Every error answer is JSON `{code, error}`.
+
+use crate::accounts::{self, Identity};
+use crate::{replicate, Failure, Metrics, Server};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mandate_domain::replication::{ApiError, EnrolRequest, PushRequest, MAX_BATCH, MAX_BODY_BYTES};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(ApiError { code: self.code.to_string(), error: self.message })).into_response()
+    }
+}
+
+type Shared = Arc<Server>;
+
+pub fn router(server: Shared) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(|| async { Json(crate::openapi::document()) }))
+        .route("/v1/enrol", post(enrol))
+        .route("/v1/me", get(me))
+        .route("/v1/push", post(push))
+        .route("/v1/pull", get(pull))
+        .fallback(|| async { Failure::new(404, "not_found", "no such endpoint; the API is described at /v1/openapi.json") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestDecompressionLayer::new())
+        .layer(CompressionLayer::new())
+        .with_state(server)
+}
+
+async fn health(State(s): State<Shared>) -> Response {
+    match sqlx::query("SELECT 1").execute(&s.db.pool).await {
+        Ok(_) => Json(serde_json::json!({"status": "ok", "database": s.db.kind.as_str()})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            Failure::new(503, "unavailable", "the database is not reachable").into_response()
+        }
+    }
+}
+
+async fn metrics(State(s): State<Shared>) -> String {
+    s.metrics.render()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// The caller, from its bearer token. Addresses that keep sending bad tokens are slowed to a
+/// stop for a minute.
+async fn identify(s: &Server, headers: &HeaderMap, addr: SocketAddr) -> Result<Identity, Failure> {
+    if s.auth_limit.blocked(addr.ip(), "auth") {
+        Metrics::add(&s.metrics.rate_limited, 1);
+        return Err(Failure::new(429, "rate_limited", "too many requests with a bad token from this address; wait a minute"));
+    }
+    let Some(token) = bearer(headers) else {
+        Metrics::add(&s.metrics.auth_failures, 1);
+        s.auth_limit.attempt(addr.ip(), "auth");
+        return Err(Failure::new(401, "unauthorized", "this request needs a device token (Authorization: Bearer ...)"));
+    };
+    match accounts::authenticate(&s.db, token).await {
+        Ok(who) => Ok(who),
+        Err(f) => {
+            if f.status == 401 {
+                Metrics::add(&s.metrics.auth_failures, 1);
+                s.auth_limit.attempt(addr.ip(), "auth");
+            }
+            Err(f)
+        }
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(s: &Server, body: Result<Bytes, axum::extract::rejection::BytesRejection>) -> Result<T, Failure> {
+    let body = body.map_err(|e| {
+        Metrics::add(&s.metrics.bad_requests, 1);
+        let status = e.status().as_u16();
+        if status == 413 {
+            Failure::new(
+                413,
+                "too_large",
+                format!("the request body is larger than {} MB (after decompression)", MAX_BODY_BYTES / (1024 * 1024)),
+            )
+        } else {
+            Failure::new(400, "bad_request", format!("the request body could not be read: {e}"))
+        }
+    })?;
+    serde_json::from_slice(&body).map_err(|e| {
+        Metrics::add(&s.metrics.bad_requests, 1);
+        Failure::new(400, "bad_batch", format!("the request body is not valid: {e}"))
+    })
+}
+
+async fn enrol(
+    State(s): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, Failure> {
+    if !s.enrol_limit.attempt(addr.ip(), "enrol") {
+        Metrics::add(&s.metrics.rate_limited, 1);
+        return Err(Failure::new(429, "rate_limited", "too many enrolment attempts from this address; wait a minute"));
+    }
+    let req: EnrolRequest = parse(&s, body)?;
+    match accounts::enrol(&s.db, &req.code, &req.device_id, &req.device_name).await {
+        Ok(r) => Ok(Json(r).into_response()),
+        Err(f) => {
+            if f.status == 401 {
+                Metrics::add(&s.metrics.auth_failures, 1);
+            }
+            Err(f)
+        }
+    }
+}
+
+async fn me(State(s): State<Shared>, ConnectInfo(addr): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Result<Response, Failure> {
+    let who = identify(&s, &headers, addr).await?;
+    let account = accounts::account_of(&s.db, &who.username).await?;
+    Ok(Json(serde_json::json!({"account": account, "device_id": who.device_id})).into_response())
+}
+
+async fn push(
+    State(s): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, Failure> {
+    let who = identify(&s, &headers, addr).await?;
+    let req: PushRequest = parse(&s, body)?;
+    let r = replicate::push(&s.db, &who, req, &s.metrics).await;
+    if let Err(f) = &r {
+        if f.status < 500 {
+            Metrics::add(&s.metrics.bad_requests, 1);
+            tracing::warn!(user = %who.username, device = %who.device_id, code = f.code, error = %f.message, "push refused");
+        }
+    }
+    Ok(Json(r?).into_response())
+}
+
+#[derive(Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    since: i64,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+async fn pull(
+    State(s): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    q: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Failure> {
+    let who = identify(&s, &headers, addr).await?;
+    let Query(q) = q.map_err(|e| Failure::new(400, "bad_request", format!("bad pull parameters: {e}")))?;
+    let r = replicate::pull(&s.db, &who, q.since, q.limit.unwrap_or(2000).min(MAX_BATCH), &s.metrics).await?;
+    Ok(Json(r).into_response())
+}
+
+/// Serve on `listen` until the process stops. Plain HTTP (`tls` = `None`) only on loopback.
+pub async fn serve(server: Shared, listen: SocketAddr, tls: Option<axum_server::tls_rustls::RustlsConfig>) -> anyhow::Result<()> {
+    let app = router(server).into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        Some(cfg) => {
+            tracing::info!(%listen, "serving over TLS");
+            axum_server::bind_rustls(listen, cfg).serve(app).await?;
+        }
+        None => {
+            anyhow::ensure!(
+                listen.ip().is_loopback(),
+                "refusing plain HTTP on {listen}: give --tls-cert and --tls-key (or --dev-tls), or listen on a loopback address"
+            );
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            tracing::info!(listen = %listener.local_addr()?, "serving plain HTTP on loopback");
+            axum::serve(listener, app).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Start a server on a free loopback port in this process (tests and benchmarks).
+pub async fn spawn(server: Shared) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = router(server).into_make_service_with_connect_info::<SocketAddr>();
+    let handle = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((addr, handle))
+}

@@ -1,0 +1,174 @@
+//! `mandate-server`: serve replication, or administer accounts and devices.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use mandate_domain::replication::ServerRole;
+use mandate_domain::OfficeKind;
+use mandate_server::{accounts, http, replicate, tls, Db, Server};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "mandate-server", version, about = "Mandate agency server: desktops replicate their work here")]
+struct Cli {
+    /// Data directory for the SQLite database (default storage).
+    #[arg(long, global = true, default_value = "mandate-server-data")]
+    data: PathBuf,
+    /// Use PostgreSQL instead, e.g. postgres://mandate@db.example.gov/mandate
+    #[arg(long, global = true, env = "MANDATE_SERVER_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Accounts and devices.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// TLS certificate (PEM).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Make a self-signed certificate for trying the server out (written to DATA/dev-tls-cert.pem
+    /// for desktops to trust with `mandate sync connect --ca`).
+    #[arg(long, conflicts_with = "tls_cert")]
+    dev_tls: bool,
+    /// Print the address actually bound (with --listen 127.0.0.1:0) on stdout, for scripts.
+    #[arg(long)]
+    print_addr: bool,
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Add an office (it replicates to every desktop).
+    AddOffice {
+        code: String,
+        name: String,
+        #[arg(long, default_value = "office")]
+        kind: OfficeKind,
+    },
+    /// Add a user with a role: administrator, executive, office_lead, staff, auditor.
+    AddUser {
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: ServerRole,
+        /// The user's office code (every role but administrator, executive and auditor needs one).
+        #[arg(long)]
+        office: Option<String>,
+    },
+    /// Print a one-time enrolment code for a user's new device.
+    Enrol {
+        username: String,
+        /// Hours the code stays valid.
+        #[arg(long, default_value_t = 72)]
+        hours: i64,
+    },
+    /// Revoke a device: its token stops working at once.
+    RevokeDevice { device_id: String },
+    /// List devices.
+    Devices,
+    /// List users.
+    Users,
+    /// Check the server's audit chain.
+    VerifyAudit,
+}
+
+async fn open(cli: &Cli) -> anyhow::Result<Db> {
+    match &cli.database_url {
+        Some(url) => Db::postgres(url).await,
+        None => Db::sqlite(&cli.data).await,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("mandate-server: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let db = open(&cli).await?;
+    match cli.command {
+        None => {
+            let args = ServeArgs { listen: "127.0.0.1:8443".parse()?, tls_cert: None, tls_key: None, dev_tls: false, print_addr: false };
+            serve(&cli.data, db, args).await
+        }
+        Some(Command::Serve(args)) => serve(&cli.data, db, args).await,
+        Some(Command::Admin(a)) => admin(&db, a).await,
+    }
+}
+
+async fn serve(data: &std::path::Path, db: Db, args: ServeArgs) -> anyhow::Result<()> {
+    let tls = match (&args.tls_cert, &args.tls_key, args.dev_tls) {
+        (Some(c), Some(k), _) => Some(tls::from_files(c, k).await?),
+        (_, _, true) => {
+            std::fs::create_dir_all(data)?;
+            let out = data.join("dev-tls-cert.pem");
+            let cfg = tls::dev(&out, &[]).await?;
+            eprintln!("self-signed certificate for trying this out: {}", out.display());
+            Some(cfg)
+        }
+        _ => None,
+    };
+    let server = Arc::new(Server::new(db));
+    if args.print_addr {
+        // Bind first so the printed address is the real one (port 0 picks a free port).
+        let listener = std::net::TcpListener::bind(args.listen).context("cannot listen")?;
+        let addr = listener.local_addr()?;
+        drop(listener);
+        println!("{addr}");
+        return http::serve(server, addr, tls).await;
+    }
+    http::serve(server, args.listen, tls).await
+}
+
+async fn admin(db: &Db, a: Admin) -> anyhow::Result<()> {
+    match a {
+        Admin::AddOffice { code, name, kind } => {
+            let o = accounts::add_office(db, &code, &name, kind).await?;
+            println!("office {} ({}) added", o.code, o.id);
+        }
+        Admin::AddUser { username, name, role, office } => {
+            accounts::add_user(db, &username, &name, role, office.as_deref()).await?;
+            println!("user {username} added as {role}");
+        }
+        Admin::Enrol { username, hours } => {
+            let code = accounts::enrolment_code(db, &username, hours).await?;
+            println!("{code}");
+            eprintln!("one-time enrolment code for {username}, valid {hours} hours: give it to them in person or by phone");
+        }
+        Admin::RevokeDevice { device_id } => {
+            accounts::revoke_device(db, &device_id).await?;
+            println!("device {device_id} revoked");
+        }
+        Admin::Devices => println!("{}", serde_json::to_string_pretty(&accounts::devices(db).await?)?),
+        Admin::Users => println!("{}", serde_json::to_string_pretty(&accounts::users(db).await?)?),
+        Admin::VerifyAudit => match replicate::verify_audit(db).await? {
+            Ok(n) => println!("audit chain intact: {n} entries"),
+            Err(e) => anyhow::bail!("audit chain broken: {e}"),
+        },
+    }
+    Ok(())
+}

@@ -1,0 +1,452 @@
+//! Push and pull: merging desktops' changes into the server's records, and handing each device
+//! the records it may see.
+//!
+//! Invariants:
+//! - A push is one transaction: all of its accepted changes, their audit entries, conflicts and
+//!   refusals commit together or not at all. A dropped connection or a crash mid-push leaves
+//!   nothing; the desktop's resend is merged as if new, and a resend of a committed push is
+//!   recognised change by change (`audit.change_id` is unique) and changes nothing.
+//! - Every change is checked against `replication::authorize` as the pushing user; a refused
+//!   change is answered with its reason, recorded in `refusals`, and never merged.
+//! - A pull only returns records of actions the user's office may see. When an office gains
+//!   access to an action (it is assigned), the action's records get new sequence numbers so the
+//!   office's next pull brings the whole action, history included.
+
+use crate::accounts::Identity;
+use crate::db::{self, load_records, params, rec_from_row, rows, Db, Rec, REC_COLS};
+use crate::{now_text, Failure, Metrics};
+use mandate_domain::replication::{
+    self as rep, ActionAccess, Caller, Change, Clocks, Conflict, Op, PullResponse, PushRequest, PushResponse, Refusal, Stored, CONFLICTS,
+    MAX_BATCH, REPLICATED,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+fn caller(who: &Identity) -> Caller {
+    Caller { role: who.role, office_id: who.office_id.clone() }
+}
+
+/// Check a push request as a whole: the device it claims is the token's, the size, and each
+/// change's shape. Any failure refuses the whole batch (nothing is merged).
+pub fn check_batch(who: &Identity, req: &PushRequest) -> Result<(), Failure> {
+    if req.device_id != who.device_id {
+        return Err(Failure::new(
+            403,
+            "forged_device",
+            format!("this token belongs to device {}, but the batch says it comes from device {}", who.device_id, req.device_id),
+        ));
+    }
+    if req.changes.len() > MAX_BATCH {
+        return Err(Failure::new(
+            413,
+            "too_large",
+            format!("a push carries at most {MAX_BATCH} changes; this one has {}", req.changes.len()),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, c) in req.changes.iter().enumerate() {
+        rep::validate(c, &who.device_id).map_err(|e| {
+            let code = if e.contains("stamped by device") { "forged_device" } else { "bad_batch" };
+            Failure::new(if code == "forged_device" { 403 } else { 400 }, code, format!("change #{}: {e}", i + 1))
+        })?;
+        if !seen.insert(c.change_id.as_str()) {
+            return Err(Failure::new(400, "bad_batch", format!("change #{}: change id {} appears twice in the batch", i + 1, c.change_id)));
+        }
+    }
+    Ok(())
+}
+
+pub async fn push(db: &Db, who: &Identity, req: PushRequest, metrics: &Metrics) -> Result<PushResponse, Failure> {
+    check_batch(who, &req)?;
+    push_changes(db, who, req.changes, Some(metrics)).await
+}
+
+struct AuditRow {
+    seq: i64,
+    change_id: String,
+    entity: String,
+    entity_id: String,
+    op: &'static str,
+    fields: String,
+    prev_hash: String,
+    hash: String,
+}
+
+/// The bytes an audit entry's hash covers (newline-separated, like the desktop's audit log).
+fn audit_hash(prev: &str, seq: i64, at: &str, user: &str, device: &str, entity: &str, id: &str, op: &str, fields: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("{prev}\n{seq}\n{at}\n{user}\n{device}\n{entity}\n{id}\n{op}\n{fields}").as_bytes());
+    hex::encode(h.finalize())
+}
+
+async fn load_access(conn: &mut sqlx::AnyConnection, actions: &[String]) -> Result<HashMap<String, ActionAccess>, Failure> {
+    let mut out: HashMap<String, ActionAccess> = HashMap::new();
+    for chunk in actions.chunks(1000) {
+        let sql = format!("SELECT action_id, office_id, role FROM access WHERE action_id IN ({})", params(1, chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            q = q.bind(a);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let (a, o, role): (String, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            let e = out.entry(a).or_default();
+            if role == "issuer" {
+                e.issuer_office = Some(o);
+            } else {
+                e.assignees.push((o, role));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn op_word(op: Op) -> &'static str {
+    match op {
+        Op::Create => "create",
+        Op::Update => "update",
+        Op::Delete => "delete",
+    }
+}
+
+/// Merge changes as `who` (already checked by [`check_batch`], or made by the server itself).
+pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics: Option<&Metrics>) -> Result<PushResponse, Failure> {
+    let caller = caller(who);
+    let mut tx = db.pool.begin().await?;
+    // Take the counter row first: this serialises pushes (see the module docs in db.rs).
+    sqlx::query("UPDATE counter SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+    let row = sqlx::query("SELECT seq, audit_seq, audit_hash, refusal_id FROM counter WHERE id = 1").fetch_one(&mut *tx).await?;
+    let (mut seq, mut audit_seq, mut head, mut refusal_id): (i64, i64, String, i64) =
+        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
+    let mut dups: HashSet<String> = HashSet::new();
+    for chunk in changes.chunks(1000) {
+        let sql = format!("SELECT change_id FROM audit WHERE change_id IN ({})", params(1, chunk.len()));
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for c in chunk {
+            q = q.bind(c.change_id.clone());
+        }
+        dups.extend(q.fetch_all(&mut *tx).await?);
+    }
+    // The records these changes touch, and the actions they belong to.
+    let ids: Vec<String> = changes.iter().map(|c| c.entity_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut recs = load_records(&mut tx, &ids).await?;
+    let mut action_ids: BTreeSet<String> = BTreeSet::new();
+    for c in &changes {
+        let a = match recs.get(&c.entity_id) {
+            Some(r) => r.action_id.clone(),
+            None => rep::action_of(&c.entity, &c.entity_id, &c.fields).map(|a| a.to_string()),
+        };
+        action_ids.extend(a);
+    }
+    let action_ids: Vec<String> = action_ids.into_iter().collect();
+    let missing: Vec<String> = action_ids.iter().filter(|a| !recs.contains_key(a.as_str())).cloned().collect();
+    recs.extend(load_records(&mut tx, &missing).await?);
+    let mut access = load_access(&mut tx, &action_ids).await?;
+    let at = now_text();
+    let mut resp = PushResponse::default();
+    let mut dirty: BTreeSet<String> = BTreeSet::new();
+    let mut audits: Vec<AuditRow> = vec![];
+    let mut grants: Vec<(String, String, String)> = vec![];
+    let mut refusals: Vec<(i64, Refusal)> = vec![];
+    for c in changes {
+        if dups.contains(&c.change_id) {
+            resp.duplicate.push(c.change_id);
+            continue;
+        }
+        let current = recs.get(&c.entity_id);
+        let refuse =
+            |reason: String| Refusal { change_id: c.change_id.clone(), entity: c.entity.clone(), entity_id: c.entity_id.clone(), reason };
+        if let Some(cur) = current.filter(|r| r.entity != c.entity) {
+            refusal_id += 1;
+            refusals.push((refusal_id, refuse(format!("record {} is a {} record, not {}", c.entity_id, cur.entity, c.entity))));
+            continue;
+        }
+        if current.is_none() && c.op != Op::Create {
+            refusal_id += 1;
+            refusals.push((refusal_id, refuse(format!("the server has no {} record {} to change", c.entity, c.entity_id))));
+            continue;
+        }
+        let action_id = match current {
+            Some(r) => r.action_id.clone(),
+            None => rep::action_of(&c.entity, &c.entity_id, &c.fields).map(|a| a.to_string()),
+        };
+        // The offices of the action this record belongs to; `None` when that action is not here.
+        let acc = action_id.as_ref().filter(|a| recs.contains_key(a.as_str())).map(|a| access.get(a).cloned().unwrap_or_default());
+        let rule = rep::authorize(&caller, &c, current.map(|r| &r.stored.data), acc.as_ref());
+        if let Err(reason) = rule {
+            refusal_id += 1;
+            refusals.push((refusal_id, refuse(reason)));
+            continue;
+        }
+        let merged = rep::merge(current.map(|r| &r.stored), &c, action_id.as_ref().and_then(|a| a.parse().ok()));
+        if merged.state.deleted.is_none() {
+            if let Err(e) = rep::check_record(&c.entity, &merged.state.data) {
+                refusal_id += 1;
+                refusals.push((refusal_id, refuse(e)));
+                continue;
+            }
+        }
+        let creator_office = match current {
+            Some(r) => r.creator_office.clone(),
+            None => who.office_id.clone(),
+        };
+        let deleted = merged.state.deleted.is_some();
+        let new_data = merged.state.data.clone();
+        if merged.changed {
+            seq += 1;
+            recs.insert(
+                c.entity_id.clone(),
+                Rec {
+                    entity: c.entity.clone(),
+                    entity_id: c.entity_id.clone(),
+                    action_id: action_id.clone(),
+                    stored: merged.state,
+                    seq,
+                    creator_office,
+                },
+            );
+            dirty.insert(c.entity_id.clone());
+        }
+        for conflict in merged.conflicts {
+            let cid = conflict.id.to_string();
+            let known = recs.contains_key(&cid)
+                || sqlx::query_scalar::<_, String>("SELECT entity_id FROM records WHERE entity_id = $1")
+                    .bind(&cid)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+            if known {
+                continue;
+            }
+            seq += 1;
+            let data = serde_json::to_value(&conflict).map_err(anyhow::Error::from)?.as_object().cloned().unwrap_or_default();
+            recs.insert(
+                cid.clone(),
+                Rec {
+                    entity: CONFLICTS.into(),
+                    entity_id: cid.clone(),
+                    action_id: action_id.clone(),
+                    stored: Stored { data, clocks: Clocks::new(&conflict.lost_hlc), deleted: None },
+                    seq,
+                    creator_office: None,
+                },
+            );
+            dirty.insert(cid);
+            resp.conflicts += 1;
+        }
+        // Who may see the action from now on.
+        let mut grant = Vec::new();
+        if c.entity == "actions" && c.op == Op::Create {
+            if let Some(o) = &who.office_id {
+                grant.push((c.entity_id.clone(), o.clone(), "issuer".to_string()));
+            }
+        }
+        if c.entity == "assignments" && !deleted {
+            if let (Some(a), Some(o), Some(r)) =
+                (&action_id, new_data.get("office_id").and_then(Value::as_str), new_data.get("role").and_then(Value::as_str))
+            {
+                grant.push((a.clone(), o.to_string(), r.to_string()));
+            }
+        }
+        for (a, o, r) in grant {
+            let e = access.entry(a.clone()).or_default();
+            let had_any = e.issuer_office.as_deref() == Some(o.as_str()) || e.assignees.iter().any(|(x, _)| *x == o);
+            let has_this =
+                if r == "issuer" { e.issuer_office.as_deref() == Some(o.as_str()) } else { e.assignees.contains(&(o.clone(), r.clone())) };
+            if has_this {
+                continue;
+            }
+            if r == "issuer" {
+                e.issuer_office = Some(o.clone());
+            } else {
+                e.assignees.push((o.clone(), r.clone()));
+            }
+            grants.push((a.clone(), o, r));
+            if !had_any {
+                // The office's next pull must bring the whole action: give its records new numbers.
+                let sql = format!("SELECT {REC_COLS} FROM records WHERE action_id = $1");
+                for row in sqlx::query(&sql).bind(&a).fetch_all(&mut *tx).await? {
+                    let r = rec_from_row(&row).map_err(Failure::from)?;
+                    recs.entry(r.entity_id.clone()).or_insert(r);
+                }
+                let mut mine: Vec<&mut Rec> = recs.values_mut().filter(|r| r.action_id.as_deref() == Some(a.as_str())).collect();
+                mine.sort_by_key(|r| (REPLICATED.iter().position(|t| *t == r.entity), r.seq));
+                for r in mine {
+                    seq += 1;
+                    r.seq = seq;
+                    dirty.insert(r.entity_id.clone());
+                }
+            }
+        }
+        audit_seq += 1;
+        let fields = Value::Object(c.fields.clone()).to_string();
+        let op = op_word(c.op);
+        let hash = audit_hash(&head, audit_seq, &at, &who.username, &who.device_id, &c.entity, &c.entity_id, op, &fields);
+        audits.push(AuditRow {
+            seq: audit_seq,
+            change_id: c.change_id.clone(),
+            entity: c.entity.clone(),
+            entity_id: c.entity_id.clone(),
+            op,
+            fields,
+            prev_hash: std::mem::replace(&mut head, hash.clone()),
+            hash,
+        });
+        resp.accepted.push(c.change_id);
+    }
+    // Write everything back.
+    let mut to_save: Vec<&Rec> = dirty.iter().filter_map(|id| recs.get(id)).collect();
+    to_save.sort_by_key(|r| r.seq);
+    db::save_records(&mut tx, &to_save).await?;
+    for chunk in audits.chunks(400) {
+        let sql = format!(
+            "INSERT INTO audit(seq, change_id, at, username, device_id, entity, entity_id, op, fields, prev_hash, hash) VALUES {}",
+            rows(chunk.len(), 11)
+        );
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            q = q
+                .bind(a.seq)
+                .bind(a.change_id.clone())
+                .bind(at.clone())
+                .bind(who.username.clone())
+                .bind(who.device_id.clone())
+                .bind(a.entity.clone())
+                .bind(a.entity_id.clone())
+                .bind(a.op)
+                .bind(a.fields.clone())
+                .bind(a.prev_hash.clone())
+                .bind(a.hash.clone());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    for chunk in grants.chunks(500) {
+        let sql = format!("INSERT INTO access(action_id, office_id, role) VALUES {} ON CONFLICT DO NOTHING", rows(chunk.len(), 3));
+        let mut q = sqlx::query(&sql);
+        for (a, o, r) in chunk {
+            q = q.bind(a.clone()).bind(o.clone()).bind(r.clone());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    for (id, r) in &refusals {
+        sqlx::query(
+            "INSERT INTO refusals(id, change_id, at, username, device_id, entity, entity_id, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        )
+        .bind(*id)
+        .bind(r.change_id.clone())
+        .bind(at.clone())
+        .bind(who.username.clone())
+        .bind(who.device_id.clone())
+        .bind(r.entity.clone())
+        .bind(r.entity_id.clone())
+        .bind(r.reason.clone())
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("UPDATE counter SET seq = $1, audit_seq = $2, audit_hash = $3, refusal_id = $4 WHERE id = 1")
+        .bind(seq)
+        .bind(audit_seq)
+        .bind(head.clone())
+        .bind(refusal_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE devices SET last_seen = $1 WHERE device_id = $2")
+        .bind(at.clone())
+        .bind(who.device_id.clone())
+        .execute(&mut *tx)
+        .await?;
+    // What a refused change's device should put back: the server's record, if it may see it.
+    let mut restore_ids = HashSet::new();
+    for (_, r) in &refusals {
+        if let Some(rec) = recs.get(&r.entity_id) {
+            let acc = rec.action_id.as_ref().map(|a| access.get(a).cloned().unwrap_or_default());
+            if rep::can_see(&caller, acc.as_ref()) && restore_ids.insert(rec.entity_id.clone()) {
+                resp.restore.push(rec.state());
+            }
+        }
+    }
+    tx.commit().await?;
+    resp.refused = refusals.into_iter().map(|(_, r)| r).collect();
+    if let Some(m) = metrics {
+        Metrics::add(&m.pushes, 1);
+        Metrics::add(&m.changes_accepted, resp.accepted.len() as u64);
+        Metrics::add(&m.changes_duplicate, resp.duplicate.len() as u64);
+        Metrics::add(&m.changes_refused, resp.refused.len() as u64);
+        Metrics::add(&m.conflicts, resp.conflicts);
+    }
+    tracing::info!(
+        user = %who.username,
+        device = %who.device_id,
+        accepted = resp.accepted.len(),
+        duplicate = resp.duplicate.len(),
+        refused = resp.refused.len(),
+        conflicts = resp.conflicts,
+        "push"
+    );
+    for r in &resp.refused {
+        tracing::info!(user = %who.username, device = %who.device_id, entity = %r.entity, id = %r.entity_id, reason = %r.reason, "change refused");
+    }
+    Ok(resp)
+}
+
+/// Records after `since` that `who` may see, oldest first, at most `limit`.
+pub async fn pull(db: &Db, who: &Identity, since: i64, limit: usize, metrics: &Metrics) -> Result<PullResponse, Failure> {
+    let limit = limit.clamp(1, MAX_BATCH);
+    let mut conn = db.pool.acquire().await?;
+    // Everything at or below `top` is committed (the counter row is written last in a push).
+    let top: i64 = sqlx::query_scalar("SELECT seq FROM counter WHERE id = 1").fetch_one(&mut *conn).await?;
+    let rows = if who.role.sees_all() {
+        let sql = format!("SELECT {REC_COLS} FROM records WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3");
+        sqlx::query(&sql).bind(since).bind(top).bind(limit as i64 + 1).fetch_all(&mut *conn).await?
+    } else {
+        let office = who.office_id.clone().unwrap_or_default();
+        let sql = format!(
+            "SELECT {REC_COLS} FROM records WHERE seq > $1 AND seq <= $2 AND \
+             (action_id IS NULL OR action_id IN (SELECT action_id FROM access WHERE office_id = $3)) ORDER BY seq LIMIT $4"
+        );
+        sqlx::query(&sql).bind(since).bind(top).bind(office).bind(limit as i64 + 1).fetch_all(&mut *conn).await?
+    };
+    let more = rows.len() > limit;
+    let mut records = Vec::with_capacity(rows.len().min(limit));
+    for r in rows.iter().take(limit) {
+        records.push(rec_from_row(r).map_err(Failure::from)?.state());
+    }
+    let cursor = if more { records.last().map(|r| r.seq).unwrap_or(since) } else { top.max(since) };
+    Metrics::add(&metrics.pulls, 1);
+    Metrics::add(&metrics.records_pulled, records.len() as u64);
+    Ok(PullResponse { records, cursor, more, remaining: (top - cursor).max(0) })
+}
+
+/// Re-check the server's audit chain. Returns the number of entries, or the first bad one.
+pub async fn verify_audit(db: &Db) -> anyhow::Result<Result<u64, String>> {
+    let rows = sqlx::query("SELECT seq, at, username, device_id, entity, entity_id, op, fields, prev_hash, hash FROM audit ORDER BY seq")
+        .fetch_all(&db.pool)
+        .await?;
+    let mut prev = "0".repeat(64);
+    let mut n = 0u64;
+    for r in &rows {
+        let seq: i64 = r.try_get(0)?;
+        let get = |i: usize| -> anyhow::Result<String> { Ok(r.try_get::<String, _>(i)?) };
+        let (at, user, device, entity, id, op, fields, prev_hash, hash) =
+            (get(1)?, get(2)?, get(3)?, get(4)?, get(5)?, get(6)?, get(7)?, get(8)?, get(9)?);
+        if prev_hash != prev {
+            return Ok(Err(format!("entry {seq}: its previous hash does not match entry {}", seq - 1)));
+        }
+        if audit_hash(&prev, seq, &at, &user, &device, &entity, &id, &op, &fields) != hash {
+            return Ok(Err(format!("entry {seq}: its contents do not match its hash (edited)")));
+        }
+        prev = hash;
+        n += 1;
+    }
+    let head: String = sqlx::query_scalar("SELECT audit_hash FROM counter WHERE id = 1").fetch_one(&db.pool).await?;
+    if head != prev {
+        return Ok(Err("the newest entries are missing (the chain ends before the recorded head)".into()));
+    }
+    Ok(Ok(n))
+}
+
+/// A conflict's record (for tests and tools).
+pub fn conflict_of(state: &mandate_domain::replication::RecordState) -> Option<Conflict> {
+    (state.entity == CONFLICTS).then(|| serde_json::from_value(Value::Object(state.data.clone())).ok()).flatten()
+}

@@ -1,0 +1,270 @@
+//! The desktop's sync client: enrol with the agency server, then push the change log and pull
+//! what others changed, in batches, compressed.
+//!
+//! The local half (outbox, cursors, merging pulled records, conflicts, refusals) is
+//! `mandate_store::sync`; this crate only moves batches over HTTPS and keeps the device token.
+//! A sync is push-then-pull, and each batch is committed locally before the next is fetched, so
+//! stopping at any point — network gone, laptop closed, process killed — loses nothing: the next
+//! sync resumes from the cursors.
+//!
+//! The device token lives in the OS credential store, like the database key; headless use puts
+//! it in `MANDATE_SYNC_TOKEN`. It is never logged, printed or written to a file.
+
+use mandate_domain::replication::{ApiError, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse};
+use mandate_store::sync::{Applied, ACCOUNT, LAST_SYNCED, SERVER};
+use mandate_store::{Store, StoreError};
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// Headless override of the keychain for the device token.
+pub const TOKEN_ENV: &str = "MANDATE_SYNC_TOKEN";
+const KEYCHAIN_SERVICE: &str = "mandate-sync";
+/// Changes per push and records per pull.
+pub const BATCH: usize = 2000;
+/// Where a CA certificate to trust (a server with a private or self-signed certificate) is kept.
+pub const CA_FILE: &str = "sync.ca_file";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("this workspace is not connected to an agency server; connect with `mandate sync connect URL --code CODE`")]
+    NotConnected,
+    #[error("the agency server at {url} could not be reached: {detail}")]
+    Unreachable { url: String, detail: String },
+    #[error("the agency server refused the request ({status} {code}): {message}")]
+    Refused { status: u16, code: String, message: String },
+    #[error("the agency server sent an answer that could not be read: {0}")]
+    BadAnswer(String),
+    #[error("the device token could not be kept in the OS credential store ({0}); on a machine without one, set {TOKEN_ENV}")]
+    Keychain(String),
+    #[error("{0}")]
+    Setup(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// The server is not there (as opposed to refusing): background sync just tries later.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, SyncError::Unreachable { .. })
+    }
+}
+
+pub type Result<T, E = SyncError> = std::result::Result<T, E>;
+
+fn keychain_entry(store: &Store) -> Result<keyring::Entry> {
+    keyring::Entry::new(KEYCHAIN_SERVICE, &format!("device:{}", store.device_id())).map_err(|e| SyncError::Keychain(e.to_string()))
+}
+
+fn load_token(store: &Store) -> Result<Zeroizing<String>> {
+    if let Ok(t) = std::env::var(TOKEN_ENV) {
+        return Ok(Zeroizing::new(t));
+    }
+    match keychain_entry(store)?.get_password() {
+        Ok(t) => Ok(Zeroizing::new(t)),
+        Err(keyring::Error::NoEntry) => Err(SyncError::NotConnected),
+        Err(e) => Err(SyncError::Keychain(e.to_string())),
+    }
+}
+
+/// An HTTP client for one server, with the device's token.
+pub struct Client {
+    base: String,
+    token: Zeroizing<String>,
+    http: reqwest::Client,
+}
+
+fn http_client(ca: Option<&Path>) -> Result<reqwest::Client> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut b = reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(300))
+        .gzip(true)
+        .user_agent(concat!("mandate/", env!("CARGO_PKG_VERSION")));
+    if let Some(ca) = ca {
+        let pem = std::fs::read(ca).map_err(|e| SyncError::Setup(format!("cannot read the CA certificate {}: {e}", ca.display())))?;
+        let cert = reqwest::Certificate::from_pem(&pem)
+            .map_err(|e| SyncError::Setup(format!("{} is not a PEM certificate: {e}", ca.display())))?;
+        b = b.add_root_certificate(cert);
+    }
+    b.build().map_err(|e| SyncError::Setup(format!("cannot set up HTTPS: {e}")))
+}
+
+fn check_url(url: &str) -> Result<String> {
+    let url = url.trim().trim_end_matches('/').to_string();
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| url.starts_with(p));
+    if !(url.starts_with("https://") || loopback) {
+        return Err(SyncError::Setup(format!("`{url}` must start with https:// (plain http is only allowed to this machine)")));
+    }
+    Ok(url)
+}
+
+async fn answer<T: serde::de::DeserializeOwned>(url: &str, r: std::result::Result<reqwest::Response, reqwest::Error>) -> Result<T> {
+    let r = r.map_err(|e| SyncError::Unreachable { url: url.to_string(), detail: e.without_url().to_string() })?;
+    let status = r.status();
+    let bytes = r.bytes().await.map_err(|e| SyncError::Unreachable { url: url.to_string(), detail: e.without_url().to_string() })?;
+    if !status.is_success() {
+        return Err(match serde_json::from_slice::<ApiError>(&bytes) {
+            Ok(e) => SyncError::Refused { status: status.as_u16(), code: e.code, message: e.error },
+            Err(_) => SyncError::Refused {
+                status: status.as_u16(),
+                code: "http".into(),
+                message: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
+            },
+        });
+    }
+    serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))
+}
+
+fn gzip(body: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::fast());
+    enc.write_all(body).expect("writing to memory");
+    enc.finish().expect("writing to memory")
+}
+
+impl Client {
+    pub fn new(url: &str, token: &str, ca: Option<&Path>) -> Result<Client> {
+        Ok(Client { base: check_url(url)?, token: Zeroizing::new(token.to_string()), http: http_client(ca)? })
+    }
+
+    /// The client for the server this workspace is connected to.
+    pub async fn for_store(store: &Store) -> Result<Client> {
+        let url = store.sync_setting(SERVER).await?.ok_or(SyncError::NotConnected)?;
+        let ca = store.sync_setting(CA_FILE).await?;
+        let token = load_token(store)?;
+        Client::new(&url, &token, ca.as_deref().map(Path::new))
+    }
+
+    pub async fn push(&self, req: &PushRequest) -> Result<PushResponse> {
+        let body = gzip(&serde_json::to_vec(req).expect("requests serialise"));
+        let url = format!("{}/v1/push", self.base);
+        let r = self
+            .http
+            .post(&url)
+            .bearer_auth(self.token.as_str())
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(body)
+            .send()
+            .await;
+        answer(&self.base, r).await
+    }
+
+    pub async fn pull(&self, since: i64, limit: usize) -> Result<PullResponse> {
+        let url = format!("{}/v1/pull?since={since}&limit={limit}", self.base);
+        answer(&self.base, self.http.get(&url).bearer_auth(self.token.as_str()).send().await).await
+    }
+
+    /// Send raw bytes as a push body (hostile-input tests).
+    pub async fn push_raw(&self, body: Vec<u8>, gzipped: bool) -> Result<PushResponse> {
+        let url = format!("{}/v1/push", self.base);
+        let mut req = self.http.post(&url).bearer_auth(self.token.as_str()).header("content-type", "application/json");
+        if gzipped {
+            req = req.header("content-encoding", "gzip");
+        }
+        answer(&self.base, req.body(body).send().await).await
+    }
+}
+
+/// Enrol this workspace's device with a server using a one-time code; keep the token in the OS
+/// credential store and remember the server. `ca`: a certificate to trust for this server.
+pub async fn connect(store: &Store, url: &str, code: &str, device_name: &str, ca: Option<&Path>) -> Result<EnrolResponse> {
+    let resp = enrol(url, code, store.device_id(), device_name, ca).await?;
+    if std::env::var_os(TOKEN_ENV).is_none() {
+        keychain_entry(store)?.set_password(&resp.token).map_err(|e| SyncError::Keychain(e.to_string()))?;
+    }
+    store.set_sync_setting(SERVER, Some(&check_url(url)?)).await?;
+    store.set_sync_setting(ACCOUNT, Some(&resp.account.username)).await?;
+    let ca = match ca {
+        Some(p) => Some(std::path::absolute(p).map_err(|e| SyncError::Setup(e.to_string()))?.to_string_lossy().into_owned()),
+        None => None,
+    };
+    store.set_sync_setting(CA_FILE, ca.as_deref()).await?;
+    Ok(resp)
+}
+
+/// The enrolment request alone (returns the token; `connect` keeps it).
+pub async fn enrol(url: &str, code: &str, device_id: &str, device_name: &str, ca: Option<&Path>) -> Result<EnrolResponse> {
+    let base = check_url(url)?;
+    let http = http_client(ca)?;
+    let req = EnrolRequest { code: code.to_string(), device_id: device_id.to_string(), device_name: device_name.to_string() };
+    answer(&base, http.post(format!("{base}/v1/enrol")).json(&req).send().await).await
+}
+
+/// Forget the server: the token leaves the keychain, the cursors and settings go. Records stay.
+pub async fn disconnect(store: &Store) -> Result<()> {
+    if let Ok(e) = keychain_entry(store) {
+        let _ = e.delete_credential();
+    }
+    store.set_sync_setting(CA_FILE, None).await?;
+    store.forget_server().await?;
+    Ok(())
+}
+
+/// Where a sync is, for progress bars.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Progress {
+    /// `push` or `pull`.
+    pub phase: &'static str,
+    pub done: u64,
+    /// Best estimate of the total (for a pull, the server's count of what is left).
+    pub total: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub duplicate: usize,
+    pub refused: Vec<mandate_domain::replication::Refusal>,
+    pub conflicts: u64,
+    pub pulled: usize,
+    pub applied: Applied,
+}
+
+/// Push everything waiting, then pull everything new.
+pub async fn sync(store: &Store, client: &Client, progress: &(dyn Fn(Progress) + Send + Sync)) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    let waiting = store.sync_status().await?.waiting.max(0) as u64;
+    let mut done = 0u64;
+    loop {
+        let out = store.outgoing(BATCH).await?;
+        if out.changes.is_empty() {
+            if out.last_seq > store.sync_setting(mandate_store::sync::PUSH_CURSOR).await?.and_then(|v| v.parse().ok()).unwrap_or(0) {
+                // Only personal records (saved views…) were waiting: move past them.
+                store.acknowledge_push(&out, &PushResponse::default()).await?;
+                continue;
+            }
+            break;
+        }
+        let req = PushRequest { device_id: store.device_id().to_string(), changes: out.changes.clone() };
+        let resp = client.push(&req).await?;
+        store.acknowledge_push(&out, &resp).await?;
+        report.pushed += resp.accepted.len();
+        report.duplicate += resp.duplicate.len();
+        report.conflicts += resp.conflicts;
+        report.refused.extend(resp.refused);
+        done += out.changes.len() as u64;
+        progress(Progress { phase: "push", done, total: waiting.max(done) });
+    }
+    loop {
+        let since = store.pull_cursor().await?;
+        let r = client.pull(since, BATCH).await?;
+        let a = store.apply_pulled(&r.records, r.cursor).await?;
+        report.pulled += r.records.len();
+        report.applied.created += a.created;
+        report.applied.updated += a.updated;
+        report.applied.deleted += a.deleted;
+        report.applied.unchanged += a.unchanged;
+        report.applied.parked = a.parked;
+        let left = if r.more { (r.remaining.max(0) as u64).max(1) } else { 0 };
+        progress(Progress { phase: "pull", done: report.pulled as u64, total: report.pulled as u64 + left });
+        if !r.more {
+            break;
+        }
+    }
+    store.set_sync_setting(LAST_SYNCED, Some(&chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).await?;
+    Ok(report)
+}

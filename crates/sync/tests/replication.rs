@@ -1,0 +1,164 @@
+//! Two desktops working offline, then syncing in both orders: identical workspaces and the
+//! expected conflicts — against SQLite and against PostgreSQL.
+
+mod common;
+use common::*;
+use mandate_domain::replication::ServerRole;
+use mandate_domain::{ActionKind, Id, RiskCategory, RiskStatus};
+use mandate_store::ops::{NewAction, NewRisk};
+use serde_json::json;
+
+async fn pair(backend: Backend) -> (Env, Desktop, Desktop) {
+    let env = server(backend).await;
+    let a = desktop(&env, "alice", ServerRole::Executive, Some("OPS")).await;
+    let b = desktop(&env, "bob", ServerRole::Executive, Some("LEGAL")).await;
+    (env, a, b)
+}
+
+async fn shared_action(a: &Desktop, b: &Desktop) -> Id {
+    let f = a
+        .store
+        .create_action(NewAction {
+            title: "Stand up the permitting task force".into(),
+            kind: ActionKind::Tasker,
+            body: "Original requirements".into(),
+            priority: mandate_domain::Priority::Routine,
+            marking: None,
+            issuing_official: Some("Chief of Staff".into()),
+            suspense: None,
+            parent: None,
+            authorities: vec!["42 U.S.C. 4321".into()],
+            issue: true,
+        })
+        .await
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    assert!(b.store.action_file(f.action.id).await.is_ok(), "bob got the action");
+    f.action.id
+}
+
+async fn converge(first: &Desktop, second: &Desktop) {
+    first.sync().await;
+    second.sync().await;
+    first.sync().await;
+    assert_eq!(first.store.replicated_records().await.unwrap(), second.store.replicated_records().await.unwrap(), "identical workspaces");
+}
+
+async fn different_fields(backend: Backend) {
+    for order in [0, 1] {
+        let (_env, a, b) = pair(backend).await;
+        let id = shared_action(&a, &b).await;
+        a.store.edit_action(id, |x| Ok(x.title = "Title from Alice".into())).await.unwrap();
+        b.store.edit_action(id, |x| Ok(x.body = "Body from Bob".into())).await.unwrap();
+        if order == 0 {
+            converge(&a, &b).await
+        } else {
+            converge(&b, &a).await
+        }
+        for d in [&a, &b] {
+            let f = d.store.action_file(id).await.unwrap();
+            assert_eq!(f.action.title, "Title from Alice");
+            assert_eq!(f.action.body, "Body from Bob");
+            assert!(d.store.conflicts(true).await.unwrap().is_empty(), "different fields do not conflict");
+        }
+    }
+}
+
+async fn same_field(backend: Backend) {
+    let mut winners = vec![];
+    for order in [0, 1] {
+        let (_env, a, b) = pair(backend).await;
+        let id = shared_action(&a, &b).await;
+        a.store.edit_action(id, |x| Ok(x.title = "Alice's title".into())).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        b.store.edit_action(id, |x| Ok(x.title = "Bob's title".into())).await.unwrap();
+        if order == 0 {
+            converge(&a, &b).await
+        } else {
+            converge(&b, &a).await
+        }
+        for d in [&a, &b] {
+            let f = d.store.action_file(id).await.unwrap();
+            // Bob's edit has the later clock stamp: it wins on every device, in either order.
+            assert_eq!(f.action.title, "Bob's title");
+            let c = d.store.conflicts(true).await.unwrap();
+            assert_eq!(c.len(), 1, "one conflict, seen on both desktops");
+            assert_eq!(c[0].field, "title");
+            assert_eq!(c[0].lost_value, json!("Alice's title"));
+            assert_eq!(c[0].kept_value, json!("Bob's title"));
+            winners.push(c[0].id);
+        }
+        // Alice reviews the conflict and re-applies her title: it replicates and wins.
+        let c = a.store.conflicts(true).await.unwrap();
+        a.store.resolve_conflict(&c[0].id.to_string(), true).await.unwrap();
+        converge(&a, &b).await;
+        for d in [&a, &b] {
+            assert_eq!(d.store.action_file(id).await.unwrap().action.title, "Alice's title");
+            assert!(d.store.conflicts(true).await.unwrap().is_empty(), "resolved everywhere");
+            assert_eq!(d.store.conflicts(false).await.unwrap().len(), 1, "kept for the record");
+        }
+    }
+}
+
+async fn delete_while_editing(backend: Backend) {
+    for order in [0, 1] {
+        let (_env, a, b) = pair(backend).await;
+        let id = shared_action(&a, &b).await;
+        let risk = a
+            .store
+            .add_risk(
+                id,
+                NewRisk {
+                    description: "Litigation".into(),
+                    category: RiskCategory::Legal,
+                    likelihood: 3,
+                    impact: 4,
+                    mitigation: String::new(),
+                    owner: "LEGAL".into(),
+                },
+            )
+            .await
+            .unwrap();
+        a.sync().await;
+        b.sync().await;
+        a.store.delete_record("risks", risk.id).await.unwrap();
+        b.store.update_risk(id, &risk.id.to_string(), RiskStatus::Mitigated, Some("Consulted DOJ early")).await.unwrap();
+        if order == 0 {
+            converge(&a, &b).await
+        } else {
+            converge(&b, &a).await
+        }
+        for d in [&a, &b] {
+            assert!(d.store.action_file(id).await.unwrap().risks.is_empty(), "the delete wins everywhere");
+            let c = d.store.conflicts(true).await.unwrap();
+            assert!(!c.is_empty(), "the swallowed edit is kept as a conflict");
+            assert!(c.iter().all(|c| c.kind == "deleted"));
+            assert!(c.iter().any(|c| c.lost_value == json!("Consulted DOJ early")), "{c:?}");
+        }
+    }
+}
+
+async fn replayed_push_changes_nothing(backend: Backend) {
+    let (env, a, _b) = pair(backend).await;
+    a.store.add_office("PLANS", "Plans", mandate_domain::OfficeKind::Office, None).await.unwrap();
+    let out = a.store.outgoing(100).await.unwrap();
+    let req = mandate_domain::replication::PushRequest { device_id: a.store.device_id().into(), changes: out.changes.clone() };
+    let first = a.client.push(&req).await.unwrap();
+    assert_eq!(first.accepted.len(), out.changes.len());
+    // The answer was lost (say the laptop slept): the same batch is sent again.
+    let again = a.client.push(&req).await.unwrap();
+    assert!(again.accepted.is_empty());
+    assert_eq!(again.duplicate.len(), out.changes.len());
+    a.store.acknowledge_push(&out, &again).await.unwrap();
+    let pulled = a.client.pull(0, 5000).await.unwrap();
+    assert_eq!(pulled.records.iter().filter(|r| r.entity == "offices").count(), 5, "four offices from the server and PLANS, once");
+    assert!(matches!(mandate_server::replicate::verify_audit(&env.server.db).await.unwrap(), Ok(n) if n >= 5));
+}
+
+both_backends! {
+    two_desktops_edit_different_fields => different_fields;
+    two_desktops_edit_the_same_field => same_field;
+    one_deletes_while_the_other_edits => delete_while_editing;
+    a_replayed_push_changes_nothing => replayed_push_changes_nothing;
+}
