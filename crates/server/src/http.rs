@@ -112,7 +112,8 @@ async fn enrol(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, Failure> {
-    if !s.enrol_limit.attempt(addr.ip(), "enrol") {
+    // Failed attempts count; once an address has made too many, it waits out the window.
+    if s.enrol_limit.blocked(addr.ip(), "enrol") {
         Metrics::add(&s.metrics.rate_limited, 1);
         return Err(Failure::new(429, "rate_limited", "too many enrolment attempts from this address; wait a minute"));
     }
@@ -122,6 +123,7 @@ async fn enrol(
         Err(f) => {
             if f.status == 401 {
                 Metrics::add(&s.metrics.auth_failures, 1);
+                s.enrol_limit.attempt(addr.ip(), "enrol");
             }
             Err(f)
         }

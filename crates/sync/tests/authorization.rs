@@ -1,0 +1,216 @@
+//! Every role × office × operation, allowed and denied, against both backends; denied reads are
+//! proven not to leak (not in the pull, not in the refusal's answer, not in later pulls).
+
+mod common;
+use common::*;
+use mandate_domain::replication::{Change, Op, PushRequest, ServerRole};
+use mandate_domain::{ActionKind, Hlc, Id, Role};
+use mandate_store::ops::NewAction;
+use mandate_sync::Client;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How the user's office relates to the action.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Rel {
+    Issuer,
+    Opr,
+    Ocr,
+    Info,
+    Unrelated,
+}
+
+const RELS: [(Rel, &str); 5] =
+    [(Rel::Issuer, "EXEC"), (Rel::Opr, "OPS"), (Rel::Ocr, "LEGAL"), (Rel::Info, "BUDGET"), (Rel::Unrelated, "COMMS")];
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Operation {
+    EditTitle,
+    ReportStatus,
+    Concur,
+    AddRisk,
+    Close,
+}
+
+/// The rules, written out independently of the implementation.
+fn expected_to_see(role: ServerRole, rel: Rel) -> bool {
+    matches!(role, ServerRole::Administrator | ServerRole::Executive | ServerRole::Auditor) || rel != Rel::Unrelated
+}
+
+fn expected_allowed(role: ServerRole, rel: Rel, op: Operation) -> bool {
+    use ServerRole::*;
+    if role == Auditor {
+        return false; // auditors only read
+    }
+    let exec = matches!(role, Administrator | Executive);
+    let has_say = exec || matches!(rel, Rel::Issuer | Rel::Opr | Rel::Ocr); // info addressees only read
+    match op {
+        Operation::EditTitle | Operation::AddRisk => has_say,
+        Operation::ReportStatus => exec || rel == Rel::Opr, // only the OPR reports status
+        Operation::Concur => rel == Rel::Ocr,               // only an OCR concurs
+        Operation::Close => role == Executive,              // only an executive closes
+    }
+}
+
+static TICK: AtomicU64 = AtomicU64::new(0);
+
+fn stamp(device: &str) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    Hlc { wall_ms: now, counter: TICK.fetch_add(1, Ordering::Relaxed) as u32, device: device.into() }.to_string()
+}
+
+fn change(device: &str, entity: &str, id: &str, op: Op, fields: Value) -> Change {
+    Change {
+        change_id: format!("{}", uuid_v7()),
+        entity: entity.into(),
+        entity_id: id.into(),
+        op,
+        fields: fields.as_object().unwrap().clone(),
+        hlc: stamp(device),
+        base: Default::default(),
+    }
+}
+
+fn uuid_v7() -> String {
+    // A v7-shaped UUID from the Id type (the domain's ids are UUIDv7).
+    Id::new().to_string()
+}
+
+fn operation(op: Operation, device: &str, action: &str, ocr_assignment: &str, user: &str) -> Change {
+    let denied_marker = format!("by {user}");
+    match op {
+        Operation::EditTitle => change(device, "actions", action, Op::Update, json!({"title": format!("Title {denied_marker}")})),
+        Operation::ReportStatus => {
+            let id = Id::new().to_string();
+            change(
+                device,
+                "updates",
+                &id,
+                Op::Create,
+                json!({"id": id, "action_id": action, "percent_complete": 40, "text": format!("Progress {denied_marker}"),
+                       "reported": {"by": user, "at": "2026-11-24T12:00:00Z"}}),
+            )
+        }
+        Operation::Concur => change(
+            device,
+            "assignments",
+            ocr_assignment,
+            Op::Update,
+            json!({"concurrence": {"answer": "concur", "comment": format!("Concur {denied_marker}"), "by": user, "at": "2026-11-24T12:00:00Z"}}),
+        ),
+        Operation::AddRisk => {
+            let id = Id::new().to_string();
+            change(
+                device,
+                "risks",
+                &id,
+                Op::Create,
+                json!({"id": id, "action_id": action, "description": format!("Risk {denied_marker}"), "category": "legal",
+                       "likelihood": 2, "impact": 3, "status": "open"}),
+            )
+        }
+        Operation::Close => change(device, "actions", action, Op::Update, json!({"status": "closed"})),
+    }
+}
+
+fn mentions_action(records: &[mandate_domain::replication::RecordState], action: &str) -> bool {
+    records.iter().any(|r| r.entity_id == action || r.action_id.as_deref() == Some(action))
+}
+
+async fn matrix(backend: Backend) {
+    let env = server(backend).await;
+    mandate_server::accounts::add_office(&env.server.db, "EXEC", "Executive Secretariat", mandate_domain::OfficeKind::Office)
+        .await
+        .unwrap();
+    // The action: issued by EXEC, OPR OPS, OCR LEGAL, info BUDGET — made on a real desktop.
+    let issuer = desktop(&env, "secretariat", ServerRole::OfficeLead, Some("EXEC")).await;
+    issuer.sync().await;
+    let file = issuer
+        .store
+        .create_action(NewAction {
+            title: "Implement the records retention directive".into(),
+            kind: ActionKind::Directive,
+            body: "Sensitive requirements text".into(),
+            priority: mandate_domain::Priority::Priority,
+            marking: None,
+            issuing_official: Some("Chief of Staff".into()),
+            suspense: None,
+            parent: None,
+            authorities: vec![],
+            issue: true,
+        })
+        .await
+        .unwrap();
+    let a = file.action.id;
+    issuer.store.assign(a, "OPS", Role::Opr, None, None).await.unwrap();
+    issuer.store.assign(a, "LEGAL", Role::Ocr, None, None).await.unwrap();
+    issuer.store.assign(a, "BUDGET", Role::Info, None, None).await.unwrap();
+    let report = issuer.sync().await;
+    assert!(report.refused.is_empty(), "the issuing office may issue and assign: {:?}", report.refused);
+    let ocr_assignment =
+        issuer.store.action_file(a).await.unwrap().assignments.iter().find(|x| x.role == Role::Ocr).unwrap().id.to_string();
+    let action = a.to_string();
+
+    let mut checked = 0;
+    let mut denied_users: Vec<(String, Client)> = vec![];
+    for role in ServerRole::ALL.iter().copied() {
+        for (rel, office) in RELS {
+            let user = format!("{}-{}", role.as_str(), office.to_lowercase());
+            mandate_server::accounts::add_user(&env.server.db, &user, &user, role, Some(office)).await.unwrap();
+            let code = mandate_server::accounts::enrolment_code(&env.server.db, &user, 1).await.unwrap();
+            let device = format!("dev-{user}");
+            let e = mandate_sync::enrol(&env.url, &code, &device, &user, None).await.unwrap();
+            let client = Client::new(&env.url, &e.token, None).unwrap();
+            // See.
+            let pulled = client.pull(0, 5000).await.unwrap();
+            let sees = mentions_action(&pulled.records, &action);
+            assert_eq!(sees, expected_to_see(role, rel), "{user} seeing the action");
+            if !sees {
+                assert!(
+                    !pulled.records.iter().any(|r| Value::Object(r.data.clone()).to_string().contains("Sensitive requirements")),
+                    "nothing of it leaks"
+                );
+                denied_users.push((user.clone(), Client::new(&env.url, &e.token, None).unwrap()));
+            }
+            // Change.
+            for op in [Operation::EditTitle, Operation::ReportStatus, Operation::Concur, Operation::AddRisk, Operation::Close] {
+                let c = operation(op, &device, &action, &ocr_assignment, &user);
+                let resp = client.push(&PushRequest { device_id: device.clone(), changes: vec![c.clone()] }).await.unwrap();
+                let allowed = expected_allowed(role, rel, op);
+                assert_eq!(resp.accepted.len() == 1, allowed, "{user} {op:?}: {:?}", resp.refused);
+                if !allowed {
+                    assert_eq!(resp.refused.len(), 1);
+                    assert!(!resp.refused[0].reason.is_empty());
+                    if !expected_to_see(role, rel) {
+                        assert!(resp.restore.is_empty(), "a refusal must not hand back records the user may not see");
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 5 * 5 * 5);
+    // Denied changes left no trace in the records.
+    let exec = desktop(&env, "auditor-check", ServerRole::Auditor, None).await;
+    let all = exec.client.pull(0, 5000).await.unwrap();
+    for r in &all.records {
+        let text = Value::Object(r.data.clone()).to_string();
+        for (user, _) in &denied_users {
+            assert!(!text.contains(&format!("by {user}")), "a refused change from {user} reached the records: {text}");
+        }
+        assert!(!text.contains("by auditor-"), "an auditor's change reached the records");
+    }
+    // Later pulls by users who may not see the action still bring nothing of it, although it
+    // changed many times since.
+    for (user, client) in &denied_users {
+        let again = client.pull(0, 5000).await.unwrap();
+        assert!(!mentions_action(&again.records, &action), "{user} later pull");
+    }
+    // Refusals are recorded on the server for inspectors.
+    let refusals: i64 = sqlx::query_scalar("SELECT count(*) FROM refusals").fetch_one(&env.server.db.pool).await.unwrap();
+    assert!(refusals > 30, "{refusals}");
+}
+
+both_backends! {
+    authorization_matrix => matrix;
+}
