@@ -1,0 +1,155 @@
+//! Hostile input: malformed, oversized and replayed batches, forged devices, expired, revoked
+//! and unknown tokens, guessed enrolment codes — each refused with a clear error while the
+//! server keeps serving.
+
+mod common;
+use common::*;
+use mandate_domain::replication::{Change, Op, PushRequest, ServerRole, MAX_BATCH};
+use mandate_domain::{Hlc, Id};
+use mandate_sync::{Client, SyncError};
+use serde_json::json;
+
+fn refused(r: Result<impl std::fmt::Debug, SyncError>) -> (u16, String, String) {
+    match r {
+        Err(SyncError::Refused { status, code, message }) => (status, code, message),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+async fn healthy(env: &Env) {
+    let body = reqwest_get(&format!("{}/health", env.url)).await;
+    assert!(body.contains("\"ok\""), "server still serving: {body}");
+}
+
+async fn reqwest_get(url: &str) -> String {
+    // A bare HTTP/1.1 GET over a TCP socket: no client library between the test and the server.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
+    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+fn stamp(device: &str, n: u32) -> String {
+    Hlc { wall_ms: 1_800_000_000_000, counter: n, device: device.into() }.to_string()
+}
+
+fn office_change(device: &str, n: u32) -> Change {
+    let code = format!("H{n}");
+    let id = Id::derived(&format!("office:{code}")).to_string();
+    Change {
+        change_id: Id::new().to_string(),
+        entity: "offices".into(),
+        entity_id: id.clone(),
+        op: Op::Create,
+        fields: json!({"id": id, "code": code, "name": "Hostile test", "kind": "office"}).as_object().unwrap().clone(),
+        hlc: stamp(device, n),
+        base: Default::default(),
+    }
+}
+
+async fn hostile(backend: Backend) {
+    let env = server(backend).await;
+    let d = desktop(&env, "exec", ServerRole::Executive, Some("OPS")).await;
+    let dev = d.store.device_id().to_string();
+
+    // Malformed JSON.
+    let (s, code, msg) = refused(d.client.push_raw(b"{\"device_id\": ".to_vec(), false).await);
+    assert_eq!((s, code.as_str()), (400, "bad_batch"), "{msg}");
+    assert!(msg.contains("line 1"), "says where: {msg}");
+    // Well-formed JSON of the wrong shape.
+    let (s, _, msg) = refused(d.client.push_raw(br#"{"device_id": 7, "changes": "no"}"#.to_vec(), false).await);
+    assert_eq!(s, 400, "{msg}");
+    // Not gzip although it says so.
+    let (s, _, _) = refused(d.client.push_raw(b"plainly not gzip".to_vec(), true).await);
+    assert!(s == 400 || s == 413, "{s}");
+    healthy(&env).await;
+
+    // Oversized: a compressed body that inflates past the limit (a "zip bomb").
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut enc, b"{\"device_id\":\"").unwrap();
+    let zeros = vec![b'0'; 1024 * 1024];
+    for _ in 0..70 {
+        std::io::Write::write_all(&mut enc, &zeros).unwrap();
+    }
+    let bomb = enc.finish().unwrap();
+    assert!(bomb.len() < 1024 * 1024, "small on the wire: {}", bomb.len());
+    let (s, code, msg) = refused(d.client.push_raw(bomb, true).await);
+    assert_eq!((s, code.as_str()), (413, "too_large"), "{msg}");
+    // Too many changes in one batch.
+    let many: Vec<Change> = (0..(MAX_BATCH as u32 + 1)).map(|n| office_change(&dev, n)).collect();
+    let (s, code, _) = refused(d.client.push(&PushRequest { device_id: dev.clone(), changes: many }).await);
+    assert_eq!((s, code.as_str()), (413, "too_large"));
+    healthy(&env).await;
+
+    // Forged device: the batch claims another device, or a change is stamped by one.
+    let (s, code, _) = refused(d.client.push(&PushRequest { device_id: "someone-else".into(), changes: vec![office_change(&dev, 1)] }).await);
+    assert_eq!((s, code.as_str()), (403, "forged_device"));
+    let (s, code, msg) = refused(d.client.push(&PushRequest { device_id: dev.clone(), changes: vec![office_change("someone-else", 1)] }).await);
+    assert_eq!((s, code.as_str()), (403, "forged_device"), "{msg}");
+    // A change that is not a valid record, and one for a table the server does not keep.
+    let mut bad = office_change(&dev, 2);
+    bad.fields.insert("kind".into(), json!(12));
+    let mut audit = office_change(&dev, 3);
+    audit.entity = "audit".into();
+    let r = d.client.push(&PushRequest { device_id: dev.clone(), changes: vec![bad, audit, office_change(&dev, 4)] }).await.unwrap();
+    assert_eq!(r.accepted.len(), 1, "the good change in the batch is kept");
+    assert_eq!(r.refused.len(), 2);
+    assert!(r.refused[0].reason.contains("not a valid offices record"), "{}", r.refused[0].reason);
+    assert!(r.refused[1].reason.contains("not a kind of record"), "{}", r.refused[1].reason);
+    // Replayed batch.
+    let once = vec![office_change(&dev, 5)];
+    let first = d.client.push(&PushRequest { device_id: dev.clone(), changes: once.clone() }).await.unwrap();
+    let again = d.client.push(&PushRequest { device_id: dev.clone(), changes: once }).await.unwrap();
+    assert_eq!((first.accepted.len(), again.accepted.len(), again.duplicate.len()), (1, 0, 1));
+    healthy(&env).await;
+
+    // Unknown token.
+    let stranger = Client::new(&env.url, "mdt_0000", None).unwrap();
+    let (s, code, _) = refused(stranger.pull(0, 10).await);
+    assert_eq!((s, code.as_str()), (401, "unauthorized"));
+    // Expired token.
+    mandate_server::accounts::set_token_expiry(&env.server.db, &dev, "2020-01-01T00:00:00Z").await.unwrap();
+    let (s, code, _) = refused(d.client.pull(0, 10).await);
+    assert_eq!((s, code.as_str()), (401, "expired"));
+    mandate_server::accounts::set_token_expiry(&env.server.db, &dev, "2099-01-01T00:00:00Z").await.unwrap();
+    assert!(d.client.pull(0, 10).await.is_ok());
+    // Revoked: stopped at once, on the very next request.
+    mandate_server::accounts::revoke_device(&env.server.db, &dev).await.unwrap();
+    let (s, code, msg) = refused(d.client.pull(0, 10).await);
+    assert_eq!((s, code.as_str()), (401, "revoked"), "{msg}");
+    let (s, code, _) = refused(d.client.push(&PushRequest { device_id: dev.clone(), changes: vec![office_change(&dev, 6)] }).await);
+    assert_eq!((s, code.as_str()), (401, "revoked"));
+    healthy(&env).await;
+
+    // Guessing enrolment codes is slowed to a stop.
+    let mut statuses = vec![];
+    for i in 0..12 {
+        match mandate_sync::enrol(&env.url, &format!("GUESS-{i:04}"), "guesser", "guesser", None).await {
+            Err(SyncError::Refused { status, .. }) => statuses.push(status),
+            other => panic!("a guessed code was accepted: {other:?}"),
+        }
+    }
+    assert_eq!(&statuses[..10], &[401; 10]);
+    assert_eq!(statuses[10..], [429, 429]);
+    // Hammering with bad tokens likewise.
+    let mut last = 0;
+    for _ in 0..35 {
+        last = refused(stranger.pull(0, 1).await).0;
+    }
+    assert_eq!(last, 429);
+    healthy(&env).await;
+    let metrics = reqwest_get(&format!("{}/metrics", env.url)).await;
+    assert!(metrics.contains("mandate_rate_limited_total"), "{metrics}");
+    // No secret in the audit or refusal tables, and only hashes of tokens.
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM devices").fetch_all(&env.server.db.pool).await.unwrap();
+    assert!(hashes.iter().all(|h| h.len() == 64 && !h.starts_with("mdt_")));
+    assert!(!hashes.contains(&d.token));
+}
+
+both_backends! {
+    hostile_input_is_refused_and_the_server_keeps_serving => hostile;
+}
