@@ -35,6 +35,20 @@ pub fn parse_vocab<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, Str
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Sync with the agency server (push local changes, pull others'); subcommands connect,
+    /// show status, conflicts and refusals.
+    Sync {
+        #[command(subcommand)]
+        command: Option<SyncCommand>,
+    },
+    /// Delete a risk, impact, issue, document, citation or relation (logged; replicates as a
+    /// tombstone). Actions are never deleted: cancel them.
+    Remove {
+        /// risk, impact, issue, document, citation or relation
+        kind: String,
+        /// The record's id.
+        id: String,
+    },
     /// Create an encrypted workspace (key into the OS credential store) and print its recovery code.
     Init(InitArgs),
     /// Create a demo workspace filled with realistic sample data and print the success measures.
@@ -719,4 +733,41 @@ pub struct BriefArgs {
     /// Leave out these sections (comma-separated).
     #[arg(long)]
     pub omit: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SyncCommand {
+    /// Enrol this workspace with an agency server using a one-time enrolment code.
+    Connect {
+        /// https://server.example.gov (plain http only to this machine).
+        url: String,
+        #[arg(long)]
+        code: String,
+        /// A CA certificate to trust for this server (PEM), e.g. a --dev-tls certificate.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        /// How the server lists this device (default: the host name).
+        #[arg(long)]
+        device_name: Option<String>,
+    },
+    /// Last sync, changes waiting, conflicts and refusals.
+    Status,
+    /// Conflicts: the losing side of edits made at the same time elsewhere.
+    Conflicts {
+        /// Include resolved ones.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Mark a conflict reviewed; --reapply puts the losing value back (a new edit that wins).
+    Resolve {
+        id: String,
+        #[arg(long)]
+        reapply: bool,
+    },
+    /// Changes the server refused, with its reasons.
+    Refusals,
+    /// Dismiss a refusal you have read.
+    Dismiss { change_id: String },
+    /// Forget the server (records stay; the device token leaves the credential store).
+    Disconnect,
 }

@@ -7,6 +7,7 @@
 mod args;
 mod brief;
 mod print;
+mod sync;
 
 use anyhow::{anyhow, bail, Context, Result};
 use args::*;
@@ -242,6 +243,21 @@ async fn key_cmd(cli: &Cli, k: &KeyCommand) -> Result<()> {
 async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
     let json = cli.json;
     match &cli.command {
+        Command::Sync { command } => return sync::run(s, command.as_ref(), json).await,
+        Command::Remove { kind, id } => {
+            let table = match kind.to_ascii_lowercase().trim_end_matches('s') {
+                "risk" => "risks",
+                "impact" => "impacts",
+                "issue" => "issues",
+                "document" => "documents",
+                "citation" => "citations",
+                "relation" => "relations",
+                other => bail!("`{other}` records cannot be removed; use risk, impact, issue, document, citation or relation"),
+            };
+            let rid: Id = id.parse().map_err(|_| anyhow::anyhow!("`{id}` is not a record id"))?;
+            s.delete_record(table, rid).await?;
+            print::done(json, &serde_json::json!({"removed": table, "id": id}), &format!("Removed {kind} {id}"));
+        }
         Command::Action(c) => action_cmd(cli, s, c).await?,
         Command::Assign { action, office, role, suspense, assignee } => {
             let x = s.assign(action_id(s, action).await?, office, *role, *suspense, assignee.clone()).await?;

@@ -63,13 +63,25 @@ async fn run(steps: Vec<Step>, final_order: Vec<usize>) {
             Step::Title(d, v) => drop(ds[d].store.edit_action(id, |a| Ok(a.title = format!("Title {v} from {d}"))).await),
             Step::Body(d, v) => drop(ds[d].store.edit_action(id, |a| Ok(a.body = format!("Body {v} from {d}"))).await),
             Step::AddRisk(d) => {
-                let r = NewRisk { description: format!("Risk from {d}"), category: RiskCategory::Operational, likelihood: 2, impact: 2, mitigation: String::new(), owner: String::new() };
+                let r = NewRisk {
+                    description: format!("Risk from {d}"),
+                    category: RiskCategory::Operational,
+                    likelihood: 2,
+                    impact: 2,
+                    mitigation: String::new(),
+                    owner: String::new(),
+                };
                 drop(ds[d].store.add_risk(id, r).await)
             }
             Step::EditRisk(d, r, v) => {
                 let risks = ds[d].store.action_file(id).await.unwrap().risks;
                 if let Some(risk) = risks.get(r % risks.len().max(1)) {
-                    drop(ds[d].store.update_risk(id, &risk.id.to_string(), RiskStatus::Open, Some(&format!("Mitigation {v} from {d}"))).await)
+                    drop(
+                        ds[d]
+                            .store
+                            .update_risk(id, &risk.id.to_string(), RiskStatus::Open, Some(&format!("Mitigation {v} from {d}")))
+                            .await,
+                    )
                 }
             }
             Step::DeleteRisk(d, r) => {

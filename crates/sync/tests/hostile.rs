@@ -86,9 +86,11 @@ async fn hostile(backend: Backend) {
     healthy(&env).await;
 
     // Forged device: the batch claims another device, or a change is stamped by one.
-    let (s, code, _) = refused(d.client.push(&PushRequest { device_id: "someone-else".into(), changes: vec![office_change(&dev, 1)] }).await);
+    let (s, code, _) =
+        refused(d.client.push(&PushRequest { device_id: "someone-else".into(), changes: vec![office_change(&dev, 1)] }).await);
     assert_eq!((s, code.as_str()), (403, "forged_device"));
-    let (s, code, msg) = refused(d.client.push(&PushRequest { device_id: dev.clone(), changes: vec![office_change("someone-else", 1)] }).await);
+    let (s, code, msg) =
+        refused(d.client.push(&PushRequest { device_id: dev.clone(), changes: vec![office_change("someone-else", 1)] }).await);
     assert_eq!((s, code.as_str()), (403, "forged_device"), "{msg}");
     // A change that is not a valid record, and one for a table the server does not keep.
     let mut bad = office_change(&dev, 2);

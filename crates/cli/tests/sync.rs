@@ -1,0 +1,214 @@
+//! Client and server as separate processes (the real `mandate` and `mandate-server` binaries),
+//! against SQLite and PostgreSQL: kill -9 of the server during a push and of a client during a
+//! pull lose nothing committed and duplicate nothing.
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The server binary beside `mandate` (built here if this test runs on its own).
+fn server_bin() -> PathBuf {
+    let dir = Path::new(env!("CARGO_BIN_EXE_mandate")).parent().unwrap().to_path_buf();
+    let bin = dir.join(format!("mandate-server{}", std::env::consts::EXE_SUFFIX));
+    if !bin.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let ok = Command::new(cargo).args(["build", "-p", "mandate-server"]).status().unwrap().success();
+        assert!(ok, "building mandate-server");
+    }
+    bin
+}
+
+struct ServerProc {
+    data: PathBuf,
+    db_url: Option<String>,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl ServerProc {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(server_bin());
+        c.arg("--data").arg(&self.data).env("RUST_LOG", "info");
+        match &self.db_url {
+            Some(u) => c.env("MANDATE_SERVER_DATABASE_URL", u),
+            None => c.env_remove("MANDATE_SERVER_DATABASE_URL"),
+        };
+        c
+    }
+    fn admin(&self, args: &[&str]) -> String {
+        let o = self.cmd().arg("admin").args(args).output().unwrap();
+        assert!(o.status.success(), "mandate-server admin {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    }
+    fn start(&mut self) {
+        let mut child = self
+            .cmd()
+            .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let err = child.stderr.take().unwrap();
+        // Drain the log on a thread so the server never blocks on a full pipe.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            assert!(Instant::now() < deadline, "server did not start");
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
+                if line.contains("serving") {
+                    break;
+                }
+            }
+        }
+        std::thread::spawn(move || for _ in rx {});
+        self.child = Some(child);
+    }
+    fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap(); // SIGKILL on Unix
+            c.wait().unwrap();
+        }
+    }
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for ServerProc {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn server_db(s: &ServerProc) -> mandate_server::Db {
+    match &s.db_url {
+        Some(u) => mandate_server::Db::postgres(u).await.unwrap(),
+        None => mandate_server::Db::sqlite(&s.data).await.unwrap(),
+    }
+}
+
+async fn fresh_pg() -> String {
+    let admin = std::env::var("MANDATE_TEST_DATABASE_URL")
+        .expect("MANDATE_TEST_DATABASE_URL is not set: `cargo xtask test` starts PostgreSQL on loopback and sets it");
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    let name = format!("mandate_cli_{}", std::process::id() as u64 * 1000 + free_port() as u64);
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+}
+
+/// Run `mandate sync` and kill it with SIGKILL once `when` shows on its progress output.
+fn sync_killed_at(ws: &Ws, when: &str) -> bool {
+    let mut child = ws.cmd(&["sync"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let err = BufReader::new(child.stderr.take().unwrap());
+    let mut killed = false;
+    for line in err.lines().map_while(Result::ok) {
+        if line.starts_with(when) {
+            child.kill().unwrap();
+            killed = true;
+            break;
+        }
+    }
+    child.wait().unwrap();
+    killed
+}
+
+async fn crash_both_sides(pg: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProc {
+        data: dir.path().join("server"),
+        db_url: if pg { Some(fresh_pg().await) } else { None },
+        port: free_port(),
+        child: None,
+    };
+    server.admin(&["add-office", "OCOS", "Office of the Chief of Staff"]);
+    server.admin(&["add-user", "cos", "--name", "Chief of Staff", "--role", "executive", "--office", "OCOS"]);
+    server.admin(&["add-user", "deputy", "--name", "Deputy", "--role", "executive", "--office", "OCOS"]);
+    server.start();
+
+    // A desktop with a few thousand records to push.
+    let a = Ws::init(&["--name", "Chief of Staff", "--office", "OCOS", "--sample", "800"]);
+    let code = server.admin(&["enrol", "cos"]);
+    a.ok(&["sync", "connect", &server.url(), "--code", &code]);
+    let waiting = a.json(&["sync", "status"])["waiting"].as_i64().unwrap();
+    assert!(waiting > 4000, "enough for several batches: {waiting}");
+
+    // Push, and kill -9 the server as soon as the first batch is in.
+    let mut sync = a.cmd(&["sync"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let err = BufReader::new(sync.stderr.take().unwrap());
+    let mut lines = err.lines().map_while(Result::ok);
+    let first = lines.next().expect("push progress");
+    assert!(first.starts_with("push:"), "{first}");
+    server.kill9();
+    let rest: Vec<String> = lines.collect();
+    let status = sync.wait().unwrap();
+    assert!(!status.success(), "the sync notices the server is gone: {rest:?}");
+    assert!(rest.iter().any(|l| l.contains("could not be reached")), "{rest:?}");
+    let still_waiting = a.json(&["sync", "status"])["waiting"].as_i64().unwrap();
+    assert!(still_waiting > 0 && still_waiting < waiting, "part was pushed: {still_waiting} of {waiting}");
+
+    // Restart; the next sync finishes the push.
+    server.start();
+    a.ok(&["sync"]);
+    assert_eq!(a.json(&["sync", "status"])["waiting"], 0);
+
+    // Nothing lost, nothing doubled: every local change is in the server's audit exactly once.
+    let db = server_db(&server).await;
+    let device = a.json(&["sync", "status"])["device_id"].as_str().unwrap().to_string();
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit WHERE device_id = $1").bind(&device).fetch_one(&db.pool).await.unwrap();
+    let distinct: i64 = sqlx::query_scalar("SELECT count(DISTINCT change_id) FROM audit WHERE device_id = $1")
+        .bind(&device)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(audited, waiting, "each pushed change recorded once");
+    assert_eq!(distinct, audited);
+    assert!(server.admin(&["verify-audit"]).contains("intact"));
+
+    // A second desktop pulls everything, and is killed -9 after its first batch.
+    let b = Ws::init(&["--name", "Deputy"]);
+    let code = server.admin(&["enrol", "deputy"]);
+    b.ok(&["sync", "connect", &server.url(), "--code", &code]);
+    assert!(sync_killed_at(&b, "pull:"), "killed mid-pull");
+    b.ok(&["sync"]);
+
+    // Both desktops hold the same records, each created once.
+    let key = mandate_store::DbKey::from_hex(KEY).unwrap();
+    let sa = mandate_store::Store::open(&a.db, &key).await.unwrap();
+    let sb = mandate_store::Store::open(&b.db, &key).await.unwrap();
+    let (ra, rb) = (sa.replicated_records().await.unwrap(), sb.replicated_records().await.unwrap());
+    assert_eq!(ra["actions"].len(), 800);
+    assert_eq!(ra, rb, "the second desktop has exactly what the first pushed");
+    sa.close().await;
+    sb.close().await;
+    let mut conn = mandate_store::raw_connection(&b.db, &key).await.unwrap();
+    let doubled: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM (SELECT entity_id FROM audit WHERE op = 'create' GROUP BY entity_id HAVING count(*) > 1)")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(doubled, 0, "no record was created twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_push_and_pull_sqlite() {
+    crash_both_sides(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_push_and_pull_postgres() {
+    crash_both_sides(true).await;
+}
