@@ -3,6 +3,8 @@
 //! A plain Rust binary so the commands work the same on every machine; `test` installs what the
 //! suite needs (Debian packages) before running it, because CI and every new machine start bare.
 
+mod postgres;
+
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -59,6 +61,8 @@ const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "dbus",
+    // A real PostgreSQL server for the agency server's tests (started by `xtask test`).
+    "postgresql",
 ];
 
 /// The desktop build serves its UI from the binary; tests build the workspace with this feature
@@ -132,6 +136,9 @@ fn check_invariants() -> Result<()> {
         ("mandate-sample", &["sqlx", "tokio", "tauri", "axum", "keyring", "libsqlite3-sys", "mandate-store"][..]),
         ("mandate-briefing", &["sqlx", "tokio", "tauri", "axum", "keyring", "libsqlite3-sys", "mandate-store"][..]),
         ("mandate-store", &["tauri", "axum"][..]),
+        // The server shares only the domain with desktops: no desktop store, keychain or window.
+        ("mandate-server", &["tauri", "keyring", "mandate-store", "mandate-sync"][..]),
+        ("mandate-sync", &["tauri", "axum", "mandate-server"][..]),
     ] {
         let names = crate_names(&tree(pkg)?);
         for f in forbidden {
@@ -140,12 +147,14 @@ fn check_invariants() -> Result<()> {
             }
         }
     }
-    // Only the store knows SQL: no other crate's source mentions sqlx.
-    for dir in ["crates/domain", "crates/interchange", "crates/sample", "crates/briefing", "crates/cli/src"] {
+    // Only the store (the desktop's database) and the server (its own) know SQL.
+    for dir in
+        ["crates/domain", "crates/interchange", "crates/sample", "crates/briefing", "crates/cli/src", "crates/sync/src", "crates/app/src"]
+    {
         let o = Command::new("grep").args(["-rl", "sqlx::", dir]).output()?;
         let hits = String::from_utf8_lossy(&o.stdout);
         if !hits.trim().is_empty() {
-            bail!("architecture invariant broken: only mandate-store uses sqlx, but {} does", hits.trim());
+            bail!("architecture invariant broken: only mandate-store and mandate-server use sqlx, but {} does", hits.trim());
         }
     }
     eprintln!("architecture invariants hold");
@@ -171,12 +180,17 @@ fn test() -> Result<()> {
     } else {
         Command::new("cargo")
     };
+    let pg = postgres::Postgres::start()?;
     cargo_test
         .args(["test", "--workspace", "--locked", "--features", DESKTOP_FEATURE])
+        .env("MANDATE_TEST_DATABASE_URL", &pg.url)
+        .env_remove("MANDATE_SYNC_TOKEN")
+        .env_remove("MANDATE_SERVER_DATABASE_URL")
         .env_remove("MANDATE_DB_KEY")
         .env_remove("MANDATE_DB")
         .env_remove("MANDATE_TODAY");
     sh(&mut cargo_test)?;
+    drop(pg);
     // `cargo test` rewrote the UI's TypeScript types from the Rust ones: they must match what is
     // committed.
     let o = Command::new("git").args(["status", "--porcelain", "--", "ui/src/lib/bindings"]).current_dir(root()).output()?;
