@@ -5,7 +5,7 @@
 
 use mandate_app::*;
 use mandate_domain::{ActionFilter, Office, Person, SavedView};
-use tauri::{Emitter, State};
+use tauri::{Emitter, Manager, State};
 
 type R<T> = std::result::Result<T, AppError>;
 
@@ -117,6 +117,50 @@ async fn export_file(app: State<'_, App>, format: String, out: String) -> R<Stri
     app.export(format, out).await
 }
 #[tauri::command]
+async fn sync_view(app: State<'_, App>) -> R<SyncView> {
+    app.sync_view().await
+}
+#[tauri::command]
+async fn sync_connect(app: State<'_, App>, form: ConnectForm) -> R<SyncView> {
+    app.sync_connect(form).await
+}
+#[tauri::command]
+async fn sync_now(app: State<'_, App>, window: tauri::Window) -> R<SyncOutcome> {
+    app.sync_now(&progress(window)).await
+}
+#[tauri::command]
+async fn sync_disconnect(app: State<'_, App>) -> R<SyncView> {
+    app.sync_disconnect().await
+}
+#[tauri::command]
+async fn resolve_conflict(app: State<'_, App>, id: String, reapply: bool) -> R<SyncView> {
+    app.resolve_conflict(id, reapply).await
+}
+#[tauri::command]
+async fn dismiss_refusal(app: State<'_, App>, change_id: String) -> R<SyncView> {
+    app.dismiss_refusal(change_id).await
+}
+
+/// Sync in the background while the window is open: shortly after start, then every two
+/// minutes; the window hears `sync-changed` after each attempt.
+fn background_sync(handle: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        loop {
+            let app = handle.state::<App>();
+            let h = handle.clone();
+            let report = move |stage: &str, done: u64, total: u64| {
+                let _ = h.emit("progress", serde_json::json!({ "stage": stage, "done": done, "total": total }));
+            };
+            if app.background_sync(&report).await.is_some() || app.sync_view().await.is_ok() {
+                let _ = handle.emit("sync-changed", ());
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+        }
+    });
+}
+
+#[tauri::command]
 fn first_screen(app: State<'_, App>, handle: tauri::AppHandle) {
     if app.first_screen_shown() {
         handle.exit(0);
@@ -139,6 +183,10 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .manage(App::new(None))
+        .setup(|app| {
+            background_sync(app.handle().clone());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             workspace_status,
             open_workspace,
@@ -165,7 +213,13 @@ fn main() {
             first_screen,
             import_files,
             export_file,
-            open_file
+            open_file,
+            sync_view,
+            sync_connect,
+            sync_now,
+            sync_disconnect,
+            resolve_conflict,
+            dismiss_refusal
         ])
         .run(tauri::generate_context!())
         .expect("the Mandate window could not start");

@@ -21,9 +21,11 @@ use ts_rs::TS;
 pub mod brief;
 pub mod files;
 pub mod steps;
+pub mod sync;
 pub use brief::{BriefRequest, BriefResult, TemplateEntry};
 pub use files::ImportResult;
 pub use steps::{StepRequest, StepState};
+pub use sync::{ConflictView, ConnectForm, RefusalView, SyncOutcome, SyncView};
 
 /// An error the UI shows: what went wrong, and the rule when a lifecycle rule refused a step.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -210,6 +212,7 @@ pub struct App {
     path: PathBuf,
     store: RwLock<Option<Store>>,
     started: std::time::Instant,
+    sync: std::sync::Mutex<sync::SyncState>,
 }
 
 /// Launch figures for `cargo xtask bench` (printed when `MANDATE_STARTUP_REPORT` is set).
@@ -251,7 +254,7 @@ impl App {
     /// The workspace at `MANDATE_DB`, or the per-user default.
     pub fn new(path: Option<PathBuf>) -> App {
         let path = path.or_else(|| std::env::var_os("MANDATE_DB").map(PathBuf::from)).unwrap_or_else(default_path);
-        App { path, store: RwLock::new(None), started: std::time::Instant::now() }
+        App { path, store: RwLock::new(None), started: std::time::Instant::now(), sync: Default::default() }
     }
 
     pub(crate) async fn with<T>(&self, f: impl AsyncFnOnce(&Store) -> Result<T>) -> Result<T> {

@@ -6,9 +6,9 @@
 //! compressed bomb cannot exhaust memory. Every error answer is JSON `{code, error}`.
 
 use crate::accounts::{self, Identity};
-use crate::{replicate, Failure, Metrics, Server};
+use crate::{blobs, replicate, Failure, Metrics, Server};
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -38,6 +38,8 @@ pub fn router(server: Shared) -> Router {
         .route("/v1/me", get(me))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
+        .route("/v1/blobs/{sha}", get(blob_status))
+        .route("/v1/blobs/{sha}/{idx}", get(blob_get).put(blob_put))
         .fallback(|| async { Failure::new(404, "not_found", "no such endpoint; the API is described at /v1/openapi.json") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestDecompressionLayer::new())
@@ -172,6 +174,46 @@ async fn pull(
     let Query(q) = q.map_err(|e| Failure::new(400, "bad_request", format!("bad pull parameters: {e}")))?;
     let r = replicate::pull(&s.db, &who, q.since, q.limit.unwrap_or(2000).min(MAX_BATCH), &s.metrics).await?;
     Ok(Json(r).into_response())
+}
+
+async fn blob_status(
+    State(s): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(sha): Path<String>,
+) -> Result<Response, Failure> {
+    let who = identify(&s, &headers, addr).await?;
+    Ok(Json(blobs::status(&s.db, &who, &sha).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct ChunkQuery {
+    size: u64,
+}
+
+async fn blob_put(
+    State(s): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path((sha, idx)): Path<(String, u32)>,
+    q: Result<Query<ChunkQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, Failure> {
+    let who = identify(&s, &headers, addr).await?;
+    let Query(q) = q.map_err(|e| Failure::new(400, "bad_request", format!("give the attachment's total size (?size=N): {e}")))?;
+    let body = body.map_err(|e| Failure::new(e.status().as_u16(), "bad_request", format!("the chunk could not be read: {e}")))?;
+    Ok(Json(blobs::put_chunk(&s.db, &who, &sha, idx, q.size, &body, &s.metrics).await?).into_response())
+}
+
+async fn blob_get(
+    State(s): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path((sha, idx)): Path<(String, u32)>,
+) -> Result<Response, Failure> {
+    let who = identify(&s, &headers, addr).await?;
+    let bytes = blobs::get_chunk(&s.db, &who, &sha, idx).await?;
+    Ok(([("content-type", "application/octet-stream")], bytes).into_response())
 }
 
 /// Serve on `listen` until the process stops. Plain HTTP (`tls` = `None`) only on loopback.

@@ -149,6 +149,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     let mut audits: Vec<AuditRow> = vec![];
     let mut grants: Vec<(String, String, String)> = vec![];
     let mut refusals: Vec<(i64, Refusal)> = vec![];
+    let mut blob_refs: Vec<(String, String)> = vec![];
     for c in changes {
         if dups.contains(&c.change_id) {
             resp.duplicate.push(c.change_id);
@@ -242,6 +243,11 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
                 grant.push((c.entity_id.clone(), o.clone(), "issuer".to_string()));
             }
         }
+        if c.entity == "documents" && !deleted {
+            if let (Some(a), Some(sha)) = (&action_id, new_data.get("sha256").and_then(Value::as_str)) {
+                blob_refs.push((sha.to_string(), a.clone()));
+            }
+        }
         if c.entity == "assignments" && !deleted {
             if let (Some(a), Some(o), Some(r)) =
                 (&action_id, new_data.get("office_id").and_then(Value::as_str), new_data.get("role").and_then(Value::as_str))
@@ -328,6 +334,13 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
             q = q.bind(a.clone()).bind(o.clone()).bind(r.clone());
         }
         q.execute(&mut *tx).await?;
+    }
+    for (sha, a) in &blob_refs {
+        sqlx::query("INSERT INTO blob_refs(sha256, action_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(sha.clone())
+            .bind(a.clone())
+            .execute(&mut *tx)
+            .await?;
     }
     for (id, r) in &refusals {
         sqlx::query(

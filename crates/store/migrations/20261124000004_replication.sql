@@ -42,3 +42,8 @@ CREATE TABLE sync_parked (
     entity_id TEXT PRIMARY KEY,
     record    TEXT NOT NULL
 ) STRICT;
+
+-- Document contents the server has confirmed it holds (uploaded, or downloaded from it).
+CREATE TABLE sync_blobs (
+    sha256 TEXT PRIMARY KEY
+) STRICT;

@@ -235,8 +235,15 @@ impl Store {
                 sqlx::query_scalar(&format!("SELECT data FROM {table} WHERE id = ?")).bind(&id).fetch_optional(tx.conn()).await?;
             if let (Some(before), Ok(rid)) = (before, id.parse::<Id>()) {
                 let before: Value = serde_json::from_str(&before).unwrap_or(Value::Null);
-                tx.delete(table, rid, &before, Some("refused")).await?;
-                sqlx::query("DELETE FROM sync_tombstones WHERE entity_id = ?").bind(&id).execute(tx.conn()).await?;
+                match tx.delete(table, rid, &before, Some("refused")).await {
+                    Ok(()) => {
+                        sqlx::query("DELETE FROM sync_tombstones WHERE entity_id = ?").bind(&id).execute(tx.conn()).await?;
+                    }
+                    // Still referred to here (an office the user's own records use): it stays, and
+                    // the refusal says why the server does not have it.
+                    Err(StoreError::Db(e)) if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
         meta_set(tx.conn(), PUSH_CURSOR, Some(&out.last_seq.to_string())).await?;
@@ -382,6 +389,55 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("no refusal {change_id} to dismiss")));
         }
+        Ok(())
+    }
+
+    /// Document contents held here that the server has not confirmed: (hash, size).
+    pub async fn blobs_to_upload(&self) -> Result<Vec<(String, u64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT DISTINCT b.sha256, length(b.bytes) FROM documents d JOIN document_blobs b ON b.sha256 = d.data->>'sha256' \
+             WHERE NOT EXISTS (SELECT 1 FROM sync_blobs s WHERE s.sha256 = b.sha256) ORDER BY b.sha256",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(s, n)| (s, n as u64)).collect())
+    }
+
+    /// Hashes of documents whose contents this workspace does not have yet.
+    pub async fn blobs_to_download(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT d.data->>'sha256' FROM documents d \
+             WHERE NOT EXISTS (SELECT 1 FROM document_blobs b WHERE b.sha256 = d.data->>'sha256') ORDER BY 1",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn blob_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT bytes FROM document_blobs WHERE sha256 = ?").bind(sha256).fetch_optional(self.pool()).await?)
+    }
+
+    /// The server holds this content (uploaded, or downloaded from it).
+    pub async fn mark_blob_synced(&self, sha256: &str) -> Result<()> {
+        sqlx::query("INSERT INTO sync_blobs(sha256) VALUES (?) ON CONFLICT DO NOTHING").bind(sha256).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Keep content downloaded from the server, after checking it is what its name says.
+    pub async fn store_downloaded_blob(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
+        use sha2::Digest;
+        let actual = hex::encode(sha2::Sha256::digest(bytes));
+        if actual != sha256 {
+            return Err(StoreError::Invalid(format!("downloaded content hashes to {actual}, not {sha256}; not kept")));
+        }
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO document_blobs(sha256, bytes) VALUES (?, ?) ON CONFLICT(sha256) DO NOTHING")
+            .bind(sha256)
+            .bind(bytes)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO sync_blobs(sha256) VALUES (?) ON CONFLICT DO NOTHING").bind(sha256).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -321,6 +321,9 @@ impl Tx {
     pub(crate) async fn delete(&mut self, table: &'static str, id: Id, before: &Value, hlc: Option<&str>) -> Result<()> {
         let now_ms = self.now.timestamp_millis().max(0) as u64;
         let id_text = id.to_string();
+        // Delete first: if something still refers to the record, nothing (not even the clock or
+        // the audit head) has moved.
+        sqlx::query(&format!("DELETE FROM {table} WHERE id = ?")).bind(&id_text).execute(&mut *self.tx).await?;
         let mut entry = audit::Entry {
             seq: self.head_seq + 1,
             at: self.at.clone(),
@@ -343,7 +346,6 @@ impl Tx {
                 self.hlc.to_string()
             }
         };
-        sqlx::query(&format!("DELETE FROM {table} WHERE id = ?")).bind(&id_text).execute(&mut *self.tx).await?;
         sqlx::query(
             "INSERT INTO audit(seq, at, actor, entity, entity_id, op, before, after, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
         )

@@ -158,6 +158,38 @@ impl Client {
         answer(&self.base, self.http.get(&url).bearer_auth(self.token.as_str()).send().await).await
     }
 
+    pub async fn blob_status(&self, sha: &str) -> Result<BlobStatus> {
+        let url = format!("{}/v1/blobs/{sha}", self.base);
+        answer(&self.base, self.http.get(&url).bearer_auth(self.token.as_str()).send().await).await
+    }
+
+    pub async fn put_chunk(&self, sha: &str, idx: u32, size: u64, bytes: Vec<u8>) -> Result<BlobStatus> {
+        let url = format!("{}/v1/blobs/{sha}/{idx}?size={size}", self.base);
+        let r = self
+            .http
+            .put(&url)
+            .bearer_auth(self.token.as_str())
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await;
+        answer(&self.base, r).await
+    }
+
+    pub async fn get_chunk(&self, sha: &str, idx: u32) -> Result<Vec<u8>> {
+        let url = format!("{}/v1/blobs/{sha}/{idx}", self.base);
+        let r = self.http.get(&url).bearer_auth(self.token.as_str()).send().await;
+        let r = r.map_err(|e| SyncError::Unreachable { url: self.base.clone(), detail: e.without_url().to_string() })?;
+        let status = r.status();
+        let bytes = r.bytes().await.map_err(|e| SyncError::Unreachable { url: self.base.clone(), detail: e.without_url().to_string() })?;
+        if !status.is_success() {
+            let e: ApiError =
+                serde_json::from_slice(&bytes).unwrap_or(ApiError { code: "http".into(), error: String::from_utf8_lossy(&bytes).into() });
+            return Err(SyncError::Refused { status: status.as_u16(), code: e.code, message: e.error });
+        }
+        Ok(bytes.to_vec())
+    }
+
     /// Send raw bytes as a push body (hostile-input tests).
     pub async fn push_raw(&self, body: Vec<u8>, gzipped: bool) -> Result<PushResponse> {
         let url = format!("{}/v1/push", self.base);
@@ -222,6 +254,85 @@ pub struct SyncReport {
     pub conflicts: u64,
     pub pulled: usize,
     pub applied: Applied,
+    /// Attachments sent and received.
+    pub uploaded: usize,
+    pub downloaded: usize,
+}
+
+/// What the server says about one attachment.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize, Serialize)]
+pub struct BlobStatus {
+    pub sha256: String,
+    pub size: u64,
+    pub chunks: u32,
+    pub complete: bool,
+    pub have: Vec<u32>,
+}
+
+/// Size of one attachment chunk (as the server expects).
+pub const CHUNK_BYTES: usize = 1024 * 1024;
+
+/// An attachment the server will not take or give (its document was refused, or is not
+/// visible): skipped, not a failed sync.
+fn skippable(e: &SyncError) -> bool {
+    matches!(e, SyncError::Refused { status: 403 | 404 | 409, .. })
+}
+
+/// Send document contents the server lacks, chunk by chunk, resuming after the chunks it has.
+async fn upload_blobs(store: &Store, client: &Client, progress: &(dyn Fn(Progress) + Send + Sync)) -> Result<usize> {
+    let todo = store.blobs_to_upload().await?;
+    let total: u64 = todo.iter().map(|(_, n)| *n).sum();
+    let (mut done, mut sent) = (0u64, 0usize);
+    for (sha, size) in todo {
+        let st = match client.blob_status(&sha).await {
+            Ok(st) => st,
+            Err(e) if skippable(&e) => continue,
+            Err(e) => return Err(e),
+        };
+        if !st.complete {
+            let Some(bytes) = store.blob_bytes(&sha).await? else { continue };
+            let chunks = bytes.len().div_ceil(CHUNK_BYTES);
+            for idx in 0..chunks {
+                if st.have.contains(&(idx as u32)) {
+                    continue;
+                }
+                let part = bytes[idx * CHUNK_BYTES..((idx + 1) * CHUNK_BYTES).min(bytes.len())].to_vec();
+                match client.put_chunk(&sha, idx as u32, size, part).await {
+                    Ok(_) => {}
+                    Err(e) if skippable(&e) => break,
+                    Err(e) => return Err(e),
+                }
+                done += CHUNK_BYTES.min(bytes.len() - idx * CHUNK_BYTES) as u64;
+                progress(Progress { phase: "upload", done, total });
+            }
+            sent += 1;
+        }
+        if client.blob_status(&sha).await.is_ok_and(|s| s.complete) {
+            store.mark_blob_synced(&sha).await?;
+        }
+    }
+    Ok(sent)
+}
+
+/// Fetch the contents of documents this workspace lacks (those still uploading wait for the next sync).
+async fn download_blobs(store: &Store, client: &Client, progress: &(dyn Fn(Progress) + Send + Sync)) -> Result<usize> {
+    let mut got = 0;
+    for sha in store.blobs_to_download().await? {
+        let st = match client.blob_status(&sha).await {
+            Ok(st) if st.complete => st,
+            Ok(_) => continue,
+            Err(e) if skippable(&e) => continue,
+            Err(e) => return Err(e),
+        };
+        let mut bytes = Vec::with_capacity(st.size as usize);
+        for idx in 0..st.chunks {
+            bytes.extend(client.get_chunk(&sha, idx).await?);
+            progress(Progress { phase: "download", done: bytes.len() as u64, total: st.size });
+        }
+        store.store_downloaded_blob(&sha, &bytes).await?;
+        got += 1;
+    }
+    Ok(got)
 }
 
 /// Push everything waiting, then pull everything new.
@@ -265,6 +376,8 @@ pub async fn sync(store: &Store, client: &Client, progress: &(dyn Fn(Progress) +
             break;
         }
     }
+    report.uploaded = upload_blobs(store, client, progress).await?;
+    report.downloaded = download_blobs(store, client, progress).await?;
     store.set_sync_setting(LAST_SYNCED, Some(&chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).await?;
     Ok(report)
 }

@@ -162,3 +162,58 @@ both_backends! {
     one_deletes_while_the_other_edits => delete_while_editing;
     a_replayed_push_changes_nothing => replayed_push_changes_nothing;
 }
+
+/// Attachments travel too: a file of a few megabytes goes up in chunks, resumes after a
+/// partial upload, and arrives byte-identical; content that does not match its hash is refused.
+async fn attachments(backend: Backend) {
+    let (env, a, b) = pair(backend).await;
+    let id = shared_action(&a, &b).await;
+    let bytes: Vec<u8> = (0..2_600_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let doc = a.store.attach(id, "site-survey.pdf", "application/pdf", &bytes).await.unwrap();
+    // The record goes first; then only the first chunk (the connection "drops").
+    let out = a.store.outgoing(100).await.unwrap();
+    let resp = a
+        .client
+        .push(&mandate_domain::replication::PushRequest { device_id: a.store.device_id().into(), changes: out.changes.clone() })
+        .await
+        .unwrap();
+    a.store.acknowledge_push(&out, &resp).await.unwrap();
+    let first = a.client.put_chunk(&doc.sha256, 0, bytes.len() as u64, bytes[..mandate_sync::CHUNK_BYTES].to_vec()).await.unwrap();
+    assert_eq!((first.chunks, first.have.clone(), first.complete), (3, vec![0], false));
+    // B cannot download a half-uploaded attachment yet, and the sync does not fail over it.
+    let rb = b.sync().await;
+    assert_eq!(rb.downloaded, 0);
+    // A's next sync sends the two missing chunks only.
+    let ra = a.sync().await;
+    assert_eq!(ra.uploaded, 1);
+    assert!(a.client.blob_status(&doc.sha256).await.unwrap().complete);
+    let rb = b.sync().await;
+    assert_eq!(rb.downloaded, 1);
+    assert_eq!(b.store.blob_bytes(&doc.sha256).await.unwrap().unwrap(), bytes, "byte-identical on the other desktop");
+    // Content that is not what its name says is discarded.
+    let other = b.store.attach(id, "notes.txt", "text/plain", b"genuine notes").await.unwrap();
+    let out = b.store.outgoing(100).await.unwrap();
+    let resp = b
+        .client
+        .push(&mandate_domain::replication::PushRequest { device_id: b.store.device_id().into(), changes: out.changes.clone() })
+        .await
+        .unwrap();
+    b.store.acknowledge_push(&out, &resp).await.unwrap();
+    match b.client.put_chunk(&other.sha256, 0, 13, b"forged  notes".to_vec()).await {
+        Err(mandate_sync::SyncError::Refused { status: 422, .. }) => {}
+        other => panic!("forged content accepted: {other:?}"),
+    }
+    // Nobody may upload content no document names.
+    match b.client.put_chunk(&"ab".repeat(32), 0, 3, b"abc".to_vec()).await {
+        Err(mandate_sync::SyncError::Refused { status: 403, .. }) => {}
+        other => panic!("unreferenced content accepted: {other:?}"),
+    }
+    b.sync().await;
+    a.sync().await;
+    assert_eq!(a.store.blob_bytes(&other.sha256).await.unwrap().unwrap(), b"genuine notes");
+    drop(env);
+}
+
+both_backends! {
+    attachments_replicate_in_chunks => attachments;
+}

@@ -279,6 +279,75 @@ fn hostile(ctx: &mut Ctx, s: &Session) -> Result<()> {
     }
     ctx.check_screen(s, "15b-hostile-text")?;
     println!("  hostile title shown literally in detail, list and palette; nothing ran");
+    sync_with_server(ctx, s)
+}
+
+/// The agency server (the real `mandate-server` binary on loopback): connect from the Sync
+/// screen with an enrolment code, sync with progress, and see what the server refused. The
+/// account is an office lead on the server, so the actions this executive closed locally come
+/// back refused ("only an executive closes"), and the window must say so.
+fn sync_with_server(ctx: &mut Ctx, s: &Session) -> Result<()> {
+    println!("scenario: connecting to the agency server and syncing");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let bin = root.join("target/debug/mandate-server");
+    let data = std::env::temp_dir().join(format!("mandate-e2e-server-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let admin = |args: &[&str]| -> Result<String> {
+        let o = Command::new(&bin).arg("--data").arg(&data).arg("admin").args(args).output().context("running mandate-server")?;
+        if !o.status.success() {
+            bail!("mandate-server admin {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        }
+        Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    admin(&["add-office", "EXSEC", "Executive Secretariat"])?;
+    admin(&["add-user", "avery", "--name", "Avery Executive", "--role", "office_lead", "--office", "EXSEC"])?;
+    let code = admin(&["enrol", "avery"])?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let server = Command::new(&bin)
+        .arg("--data")
+        .arg(&data)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("starting mandate-server")?;
+    struct Stop(Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Stop(server);
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if start.elapsed() > Duration::from_secs(20) {
+            bail!("mandate-server did not listen");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    s.go("#/sync")?;
+    s.find("#sync-url")?;
+    ctx.check_screen(s, "16a-sync-connect")?;
+    s.type_into("#sync-url", &format!("http://127.0.0.1:{port}"))?;
+    s.type_into("#sync-code", &code)?;
+    s.click("form.narrow button[type=submit]")?;
+    let outcome = s.wait_text("[data-testid=sync-outcome]", "the sync's outcome", |t| t.starts_with("Sent"))?;
+    println!("  {outcome}");
+    let last = s.text("[data-testid=last-synced]")?;
+    if !last.starts_with("today") {
+        bail!("last synced should be today, not `{last}`");
+    }
+    let reason = s.wait_text("[data-testid=refusal-reason]", "a refusal", |t| !t.is_empty())?;
+    let page = s.text("main")?;
+    if !page.contains("only an executive closes an action") {
+        bail!("the refusal of the locally closed actions is not shown (first reason: {reason})");
+    }
+    let line = s.text("[data-testid=sync-line]")?;
+    if !line.contains("refused") {
+        bail!("the navigation's sync status does not mention the refusals: `{line}`");
+    }
+    println!("  refusals shown with their reason; status line: {line}");
+    ctx.check_screen(s, "16b-sync-status")?;
     Ok(())
 }
 

@@ -17,6 +17,9 @@ import type { NewActionForm } from "./bindings/NewActionForm";
 import type { StepRequest } from "./bindings/StepRequest";
 import type { TemplateEntry } from "./bindings/TemplateEntry";
 import type { WorkspaceStatus } from "./bindings/WorkspaceStatus";
+import type { SyncView } from "./bindings/SyncView";
+import type { SyncOutcome } from "./bindings/SyncOutcome";
+import type { ConnectForm } from "./bindings/ConnectForm";
 
 export type Filter = {
   statuses?: string[];
@@ -71,7 +74,18 @@ export const api = {
   openFile: (path: string) => invoke<void>("open_file", { path }),
   importFiles: (paths: string[]) => invoke<ImportResult>("import_files", { paths }),
   exportFile: (format: string, out: string) => invoke<string>("export_file", { format, out }),
+  syncView: () => invoke<SyncView>("sync_view"),
+  syncConnect: (form: ConnectForm) => invoke<SyncView>("sync_connect", { form }),
+  syncNow: () => invoke<SyncOutcome>("sync_now"),
+  syncDisconnect: () => invoke<SyncView>("sync_disconnect"),
+  resolveConflict: (id: string, reapply: boolean) => invoke<SyncView>("resolve_conflict", { id, reapply }),
+  dismissRefusal: (changeId: string) => invoke<SyncView>("dismiss_refusal", { changeId }),
 };
+
+/** The background sync finished an attempt (the status may have changed). */
+export function onSyncChanged(f: () => void) {
+  return listen("sync-changed", () => f());
+}
 
 export type Progress = { stage: string; done: number; total: number };
 

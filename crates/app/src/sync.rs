@@ -1,0 +1,308 @@
+//! The window's sync: status, connect and disconnect, sync now (with progress), background sync,
+//! and reviewing conflicts and refusals — over `mandate-sync` and `mandate_store::sync`.
+
+use crate::{invalid, App, AppError, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+/// Everything the sync status and the Sync screen show.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SyncView {
+    pub connected: bool,
+    pub server: Option<String>,
+    pub account: Option<String>,
+    pub device_id: String,
+    /// UTC, RFC 3339.
+    pub last_synced: Option<String>,
+    /// Local changes not yet on the server.
+    #[ts(type = "number")]
+    pub waiting: i64,
+    pub conflicts: Vec<ConflictView>,
+    pub refusals: Vec<RefusalView>,
+    /// The last sync's failure, in words (`None` after a good sync).
+    pub last_error: Option<String>,
+    /// The last attempt could not reach the server (background sync keeps trying).
+    pub offline: bool,
+    pub running: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ConflictView {
+    pub id: String,
+    /// What the record is, in words ("Action 2026-0042", "Risk on 2026-0042").
+    pub record: String,
+    /// The action to open, when there is one.
+    pub action: Option<String>,
+    pub field: String,
+    /// `concurrent_edit` or `deleted`.
+    pub kind: String,
+    pub kept: String,
+    pub lost: String,
+    /// Re-applying is possible (the record still exists).
+    pub can_reapply: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RefusalView {
+    pub change_id: String,
+    pub record: String,
+    pub action: Option<String>,
+    pub reason: String,
+    pub at: String,
+    /// The refused values, briefly.
+    pub change: String,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SyncOutcome {
+    pub pushed: u32,
+    pub pulled: u32,
+    pub refused: u32,
+    pub conflicts: u32,
+    pub attachments: u32,
+    pub summary: String,
+}
+
+/// The connect form.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct ConnectForm {
+    pub url: String,
+    pub code: String,
+    /// A CA certificate file to trust for this server (a private or self-signed certificate).
+    pub ca_file: Option<String>,
+    pub device_name: Option<String>,
+}
+
+/// Sync state that lives as long as the window (not in the workspace).
+#[derive(Debug, Default)]
+pub(crate) struct SyncState {
+    pub running: bool,
+    pub last_error: Option<String>,
+    pub offline: bool,
+}
+
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::Null => "(nothing)".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 160 {
+        format!("{}…", s.chars().take(160).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn entity_word(entity: &str) -> &str {
+    match entity {
+        "actions" => "Action",
+        "assignments" => "Assignment",
+        "risks" => "Risk",
+        "impacts" => "Impact assessment",
+        "updates" => "Status update",
+        "issues" => "Issue",
+        "relations" => "Relation",
+        "evaluations" => "Evaluation",
+        "documents" => "Document",
+        "transitions" => "Lifecycle step",
+        "citations" => "Authority citation",
+        "extensions" => "Extension request",
+        "offices" => "Office",
+        "people" => "Person",
+        "authorities" => "Authority",
+        other => other,
+    }
+}
+
+impl From<mandate_sync::SyncError> for AppError {
+    fn from(e: mandate_sync::SyncError) -> Self {
+        AppError { message: e.to_string(), rule: None }
+    }
+}
+
+impl App {
+    /// Describe a record for people: its kind and the action it belongs to.
+    async fn describe(
+        &self,
+        s: &mandate_store::Store,
+        entity: &str,
+        entity_id: &str,
+        action_id: Option<String>,
+    ) -> (String, Option<String>) {
+        let action_id = action_id.or_else(|| (entity == "actions").then(|| entity_id.to_string()));
+        let number = match action_id.as_ref().and_then(|a| a.parse().ok()) {
+            Some(id) => s.action_file(id).await.ok().map(|f| f.action.number),
+            None => None,
+        };
+        let word = entity_word(entity);
+        let record = match (&number, entity) {
+            (Some(n), "actions") => format!("Action {n}"),
+            (Some(n), _) => format!("{word} on {n}"),
+            (None, _) => word.to_string(),
+        };
+        (record, number.or(action_id))
+    }
+
+    pub async fn sync_view(&self) -> Result<SyncView> {
+        let (running, last_error, offline) = {
+            let st = self.sync.lock().expect("sync state");
+            (st.running, st.last_error.clone(), st.offline)
+        };
+        self.with(async |s| {
+            let status = s.sync_status().await?;
+            let mut conflicts = vec![];
+            for c in s.conflicts(true).await? {
+                let (record, action) = self.describe(s, &c.entity, &c.entity_id, c.action_id.map(|a| a.to_string())).await;
+                conflicts.push(ConflictView {
+                    id: c.id.to_string(),
+                    record,
+                    action,
+                    field: c.field.replace('_', " "),
+                    kind: c.kind.clone(),
+                    kept: short(&c.kept_value),
+                    lost: short(&c.lost_value),
+                    can_reapply: c.kind == "concurrent_edit",
+                });
+            }
+            let mut refusals = vec![];
+            for r in s.refusals().await? {
+                let action_id = r.fields.as_ref().and_then(|f| f.get("action_id")).and_then(Value::as_str).map(str::to_string);
+                let (record, action) = self.describe(s, &r.entity, &r.entity_id, action_id).await;
+                let change = match &r.fields {
+                    Some(Value::Object(m)) if !m.is_empty() => m
+                        .iter()
+                        .filter(|(k, _)| *k != "id" && *k != "action_id")
+                        .take(4)
+                        .map(|(k, v)| format!("{}: {}", k.replace('_', " "), short(v)))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    _ => "delete".into(),
+                };
+                refusals.push(RefusalView { change_id: r.change_id, record, action, reason: r.reason, at: r.at, change });
+            }
+            Ok(SyncView {
+                connected: status.server.is_some(),
+                server: status.server,
+                account: status.account,
+                device_id: status.device_id,
+                last_synced: status.last_synced,
+                waiting: status.waiting,
+                conflicts,
+                refusals,
+                last_error: last_error.clone(),
+                offline,
+                running,
+            })
+        })
+        .await
+    }
+
+    pub async fn sync_connect(&self, form: ConnectForm) -> Result<SyncView> {
+        if form.url.trim().is_empty() || form.code.trim().is_empty() {
+            return Err(invalid("give the server address and the enrolment code your administrator gave you"));
+        }
+        let name = form.device_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "Mandate desktop".into());
+        self.with(async |s| {
+            mandate_sync::connect(
+                s,
+                &form.url,
+                &form.code,
+                &name,
+                form.ca_file.as_deref().filter(|c| !c.is_empty()).map(std::path::Path::new),
+            )
+            .await?;
+            Ok(())
+        })
+        .await?;
+        self.sync_view().await
+    }
+
+    pub async fn sync_disconnect(&self) -> Result<SyncView> {
+        self.with(async |s| Ok(mandate_sync::disconnect(s).await?)).await?;
+        *self.sync.lock().expect("sync state") = SyncState::default();
+        self.sync_view().await
+    }
+
+    /// Push and pull now. One sync at a time: a second call while one runs is refused.
+    pub async fn sync_now(&self, progress: &(dyn Fn(&str, u64, u64) + Send + Sync)) -> Result<SyncOutcome> {
+        {
+            let mut st = self.sync.lock().expect("sync state");
+            if st.running {
+                return Err(invalid("a sync is already running"));
+            }
+            st.running = true;
+        }
+        let result = self
+            .with(async |s| {
+                let client = mandate_sync::Client::for_store(s).await?;
+                let report = mandate_sync::sync(s, &client, &|p: mandate_sync::Progress| {
+                    let stage = match p.phase {
+                        "push" => "Sending changes",
+                        "pull" => "Receiving changes",
+                        "upload" => "Sending attachments",
+                        _ => "Receiving attachments",
+                    };
+                    progress(stage, p.done, p.total)
+                })
+                .await
+                .map_err(|e| {
+                    let offline = e.is_offline();
+                    let mut st = self.sync.lock().expect("sync state");
+                    st.offline = offline;
+                    st.last_error = Some(e.to_string());
+                    AppError::from(e)
+                })?;
+                Ok(report)
+            })
+            .await;
+        let mut st = self.sync.lock().expect("sync state");
+        st.running = false;
+        let report = result?;
+        st.offline = false;
+        st.last_error = None;
+        let refused = report.refused.len() as u32;
+        let summary = format!(
+            "Sent {} change(s), received {} record(s){}{}.",
+            report.pushed,
+            report.pulled,
+            if refused > 0 { format!("; the server refused {refused} change(s)") } else { String::new() },
+            if report.conflicts > 0 { format!("; {} conflict(s) to review", report.conflicts) } else { String::new() }
+        );
+        Ok(SyncOutcome {
+            pushed: report.pushed as u32,
+            pulled: report.pulled as u32,
+            refused,
+            conflicts: report.conflicts as u32,
+            attachments: (report.uploaded + report.downloaded) as u32,
+            summary,
+        })
+    }
+
+    /// The background sync: when connected and nothing else is syncing. Failures are kept for
+    /// the status (an unreachable server is simply "offline"); never an error to the caller.
+    pub async fn background_sync(&self, progress: &(dyn Fn(&str, u64, u64) + Send + Sync)) -> Option<SyncOutcome> {
+        let connected = self.with(async |s| Ok(s.sync_setting(mandate_store::sync::SERVER).await?.is_some())).await.unwrap_or(false);
+        if !connected || self.sync.lock().expect("sync state").running {
+            return None;
+        }
+        self.sync_now(progress).await.ok()
+    }
+
+    pub async fn resolve_conflict(&self, id: String, reapply: bool) -> Result<SyncView> {
+        self.with(async |s| Ok(s.resolve_conflict(&id, reapply).await?)).await?;
+        self.sync_view().await
+    }
+
+    pub async fn dismiss_refusal(&self, change_id: String) -> Result<SyncView> {
+        self.with(async |s| Ok(s.dismiss_refusal(&change_id).await?)).await?;
+        self.sync_view().await
+    }
+}
