@@ -255,5 +255,6 @@ fn bench(args: &[String]) -> Result<()> {
         "--features",
         DESKTOP_FEATURE,
     ]))?;
-    sh(Command::new(root().join("target/release/mandate-bench")).args(args))
+    let pg = postgres::Postgres::start()?;
+    sh(Command::new(root().join("target/release/mandate-bench")).args(args).env("MANDATE_BENCH_DATABASE_URL", &pg.url))
 }

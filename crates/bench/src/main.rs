@@ -6,6 +6,7 @@
 
 mod book;
 mod desktop;
+mod sync;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -158,6 +159,15 @@ async fn main() -> Result<()> {
         store.insert_records(&sample, &|_, _, _| {}).await?;
         store.close().await;
         desktop::run(&dir.join("desktop.db"), &"5a".repeat(32), n)?;
+        return Ok(());
+    }
+    // About 100k changes: the sample's actions carry ~9 records each.
+    let sync_actions = if quick { 1_000 } else { 11_000 };
+    let sync_clients = if quick { 10 } else { 50 };
+    if std::env::args().any(|a| a == "--only-sync") {
+        for l in sync::run(dir, sync_actions, sync_clients).await? {
+            println!("{l}");
+        }
         return Ok(());
     }
     if std::env::args().any(|a| a == "--only-book") {
@@ -393,6 +403,8 @@ async fn main() -> Result<()> {
     out.lines.push(String::new());
     out.lines.extend(desktop::run(&dir.join("full.db"), &"5a".repeat(32), n)?);
     out.lines.extend(book_section(dir, book_actions).await?);
+    out.lines.push(String::new());
+    out.lines.extend(sync::run(dir, sync_actions, sync_clients).await?);
     out.lines.push(String::new());
     out.lines.push(NOTES.to_string());
     let mut md = String::new();

@@ -26,6 +26,8 @@ struct ServerProc {
     db_url: Option<String>,
     port: u16,
     child: Option<Child>,
+    /// Everything the server logged (JSON lines).
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl ServerProc {
@@ -63,12 +65,19 @@ impl ServerProc {
         loop {
             assert!(Instant::now() < deadline, "server did not start");
             if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
-                if line.contains("serving") {
+                let serving = line.contains("serving");
+                self.log.lock().unwrap().push(line);
+                if serving {
                     break;
                 }
             }
         }
-        std::thread::spawn(move || for _ in rx {});
+        let log = self.log.clone();
+        std::thread::spawn(move || {
+            for line in rx {
+                log.lock().unwrap().push(line);
+            }
+        });
         self.child = Some(child);
     }
     fn kill9(&mut self) {
@@ -132,6 +141,7 @@ async fn crash_both_sides(pg: bool) {
         db_url: if pg { Some(fresh_pg().await) } else { None },
         port: free_port(),
         child: None,
+        log: Default::default(),
     };
     server.admin(&["add-office", "OCOS", "Office of the Chief of Staff"]);
     server.admin(&["add-user", "cos", "--name", "Chief of Staff", "--role", "executive", "--office", "OCOS"]);
@@ -201,6 +211,14 @@ async fn crash_both_sides(pg: bool) {
             .await
             .unwrap();
     assert_eq!(doubled, 0, "no record was created twice");
+
+    // The server's structured log records the pushes and never a token or an enrolment code.
+    let log = server.log.lock().unwrap().clone();
+    assert!(log.iter().any(|l| l.contains("\"push\"") && l.contains("\"user\":\"cos\"")), "pushes are logged with the user");
+    assert!(log.iter().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "every log line is JSON");
+    for secret in ["mdt_", &code] {
+        assert!(!log.iter().any(|l| l.contains(secret)), "a secret reached the log");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
