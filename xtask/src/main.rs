@@ -225,8 +225,10 @@ fn end_to_end(dir: &Path) -> Result<()> {
     let _ = std::fs::remove_dir_all(&shots);
     let workspace = dir.join("e2e");
     std::fs::create_dir_all(&workspace)?;
-    sh(Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x1024x24", "dbus-run-session", "--"])
+    // In a session keyring of its own, like the unit tests: the window keeps its sync token in
+    // the credential store.
+    sh(Command::new("keyctl")
+        .args(["session", "-", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", "dbus-run-session", "--"])
         .arg(root().join("target/debug/mandate-e2e"))
         .env("MANDATE_DB", workspace.join("workspace.db"))
         .env("MANDATE_DB_KEY", "e2".repeat(32))

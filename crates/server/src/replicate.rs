@@ -102,6 +102,14 @@ async fn load_access(conn: &mut sqlx::AnyConnection, actions: &[String]) -> Resu
     Ok(out)
 }
 
+/// Remember a refused change's stamp per field (see `push_changes`).
+fn note_refused(map: &mut HashMap<(String, String, String), Option<String>>, c: &Change) {
+    let fields: Vec<&String> = if c.op == Op::Delete { c.base.keys().collect() } else { c.fields.keys().collect() };
+    for f in fields {
+        map.insert((c.entity_id.clone(), f.clone(), c.hlc.clone()), c.base.get(f).cloned());
+    }
+}
+
 fn op_word(op: Op) -> &'static str {
     match op {
         Op::Create => "create",
@@ -150,7 +158,19 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     let mut grants: Vec<(String, String, String)> = vec![];
     let mut refusals: Vec<(i64, Refusal)> = vec![];
     let mut blob_refs: Vec<(String, String)> = vec![];
-    for c in changes {
+    // Stamps of refused changes, per record and field, with the base each of them had: a later
+    // change in the same push that was based on a refused one is judged against what the device
+    // had seen before it.
+    let mut refused_stamps: HashMap<(String, String, String), Option<String>> = HashMap::new();
+    for mut c in changes {
+        for (f, b) in c.base.iter_mut() {
+            while let Some(earlier) = refused_stamps.get(&(c.entity_id.clone(), f.clone(), b.clone())) {
+                match earlier {
+                    Some(e) => *b = e.clone(),
+                    None => break,
+                }
+            }
+        }
         if dups.contains(&c.change_id) {
             resp.duplicate.push(c.change_id);
             continue;
@@ -161,11 +181,13 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         if let Some(cur) = current.filter(|r| r.entity != c.entity) {
             refusal_id += 1;
             refusals.push((refusal_id, refuse(format!("record {} is a {} record, not {}", c.entity_id, cur.entity, c.entity))));
+            note_refused(&mut refused_stamps, &c);
             continue;
         }
         if current.is_none() && c.op != Op::Create {
             refusal_id += 1;
             refusals.push((refusal_id, refuse(format!("the server has no {} record {} to change", c.entity, c.entity_id))));
+            note_refused(&mut refused_stamps, &c);
             continue;
         }
         let action_id = match current {
@@ -178,6 +200,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         if let Err(reason) = rule {
             refusal_id += 1;
             refusals.push((refusal_id, refuse(reason)));
+            note_refused(&mut refused_stamps, &c);
             continue;
         }
         let merged = rep::merge(current.map(|r| &r.stored), &c, action_id.as_ref().and_then(|a| a.parse().ok()));
@@ -185,6 +208,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
             if let Err(e) = rep::check_record(&c.entity, &merged.state.data) {
                 refusal_id += 1;
                 refusals.push((refusal_id, refuse(e)));
+                note_refused(&mut refused_stamps, &c);
                 continue;
             }
         }

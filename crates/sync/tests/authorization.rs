@@ -214,3 +214,46 @@ async fn matrix(backend: Backend) {
 both_backends! {
     authorization_matrix => matrix;
 }
+
+/// A change refused in the middle of a push does not make the device's next edit of the same
+/// field look concurrent (that edit was based on what the device had seen before the refused one).
+async fn refused_then_accepted(backend: Backend) {
+    let env = server(backend).await;
+    let exec = desktop(&env, "exec", ServerRole::Executive, Some("OPS")).await;
+    let lead = desktop(&env, "lead", ServerRole::OfficeLead, Some("LEGAL")).await;
+    exec.sync().await;
+    let file = exec
+        .store
+        .create_action(NewAction {
+            title: "Shared".into(),
+            kind: ActionKind::Tasker,
+            body: String::new(),
+            priority: mandate_domain::Priority::Routine,
+            marking: None,
+            issuing_official: Some("Chief of Staff".into()),
+            suspense: None,
+            parent: None,
+            authorities: vec![],
+            issue: true,
+        })
+        .await
+        .unwrap();
+    exec.store.assign(file.action.id, "LEGAL", Role::Opr, None, None).await.unwrap();
+    exec.sync().await;
+    lead.sync().await;
+    let id = file.action.id.to_string();
+    let seen = lead.client.pull(0, 5000).await.unwrap();
+    let status_stamp = seen.records.iter().find(|r| r.entity_id == id).unwrap().clocks.of("status").to_string();
+    let dev = lead.store.device_id().to_string();
+    let mut close = change(&dev, "actions", &id, Op::Update, json!({"status": "closed"}));
+    close.base = [("status".to_string(), status_stamp)].into();
+    let mut start = change(&dev, "actions", &id, Op::Update, json!({"status": "in_progress"}));
+    start.base = [("status".to_string(), close.hlc.clone())].into();
+    let r = lead.client.push(&PushRequest { device_id: dev, changes: vec![close, start] }).await.unwrap();
+    assert_eq!((r.refused.len(), r.accepted.len()), (1, 1), "{:?}", r.refused);
+    assert_eq!(r.conflicts, 0, "the accepted edit came after what the device had seen");
+}
+
+both_backends! {
+    a_refused_change_does_not_make_the_next_one_a_conflict => refused_then_accepted;
+}

@@ -325,27 +325,26 @@ fn sync_with_server(ctx: &mut Ctx, s: &Session) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    // Close the command palette the previous scenario left open.
+    s.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'k', ctrlKey: true, bubbles: true}))", vec![])?;
     s.go("#/sync")?;
     s.find("#sync-url")?;
+    if s.js("return document.querySelector('#palette-input') !== null", vec![])? == json!(true) {
+        bail!("the command palette is still open");
+    }
     ctx.check_screen(s, "16a-sync-connect")?;
     s.type_into("#sync-url", &format!("http://127.0.0.1:{port}"))?;
     s.type_into("#sync-code", &code)?;
     s.click("form.narrow button[type=submit]")?;
     let outcome = s.wait_text("[data-testid=sync-outcome]", "the sync's outcome", |t| t.starts_with("Sent"))?;
     println!("  {outcome}");
-    let last = s.text("[data-testid=last-synced]")?;
-    if !last.starts_with("today") {
-        bail!("last synced should be today, not `{last}`");
-    }
+    s.wait_text("[data-testid=last-synced]", "today's sync time", |t| t.starts_with("today"))?;
     let reason = s.wait_text("[data-testid=refusal-reason]", "a refusal", |t| !t.is_empty())?;
     let page = s.text("main")?;
     if !page.contains("only an executive closes an action") {
         bail!("the refusal of the locally closed actions is not shown (first reason: {reason})");
     }
-    let line = s.text("[data-testid=sync-line]")?;
-    if !line.contains("refused") {
-        bail!("the navigation's sync status does not mention the refusals: `{line}`");
-    }
+    let line = s.wait_text("[data-testid=sync-line]", "the refusals in the navigation's sync status", |t| t.contains("refused"))?;
     println!("  refusals shown with their reason; status line: {line}");
     ctx.check_screen(s, "16b-sync-status")?;
     Ok(())
