@@ -51,7 +51,7 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-async fn one_backend(dir: &Path, label: &str, db: Db, actions: usize, clients: usize) -> Result<Vec<String>> {
+async fn one_backend(dir: &Path, label: &str, db: Db, actions: usize) -> Result<Vec<String>> {
     let noop = |_: mandate_sync::Progress| {};
     accounts::add_office(&db, "OCOS", "Office of the Chief of Staff", OfficeKind::Office).await?;
     for u in ["first", "second"] {
@@ -114,26 +114,38 @@ async fn one_backend(dir: &Path, label: &str, db: Db, actions: usize, clients: u
     a.close().await;
     b.close().await;
 
-    // Many desktops at once.
-    for i in 0..clients {
-        accounts::add_user(&db, &format!("c{i}"), "client", ServerRole::Executive, Some("OCOS")).await?;
-    }
+    handle.abort();
+    Ok(lines)
+}
+
+/// Many desktops at once against a server of their own (each with a workspace of 20 actions to
+/// send first, then rounds of one edit + sync).
+async fn many(dir: &Path, label: &str, db: Db, clients: usize) -> Result<Vec<String>> {
+    accounts::add_office(&db, "OCOS", "Office of the Chief of Staff", OfficeKind::Office).await?;
+    let server = Arc::new(Server::new(db.clone()));
+    let (addr, handle) = http::spawn(server).await?;
+    let url = format!("http://{addr}");
+    let dir = dir.join(format!("{label}-many"));
+    std::fs::create_dir_all(&dir)?;
     let mut desks = vec![];
     for i in 0..clients {
+        accounts::add_user(&db, &format!("c{i}"), "client", ServerRole::Executive, Some("OCOS")).await?;
         let (s, c) = desktop(&dir, &url, &db, &format!("c{i}"), &format!("c{i}")).await?;
-        // Catch up first (the 100k records), outside the measurement.
-        mandate_sync::sync(&s, &c, &noop).await?;
-        desks.push((s, c));
+        let mine = mandate_sample::generate(&mandate_sample::Options { actions: 20, seed: i as u64 + 1, ..Default::default() });
+        s.insert_records(&mine, &|_, _, _| {}).await?;
+        let ids: Vec<_> = mine.actions.iter().map(|a| a.id).collect();
+        desks.push((s, c, ids));
     }
     let rounds = 5;
     let t = Instant::now();
     let mut tasks = vec![];
-    for (i, (s, c)) in desks.into_iter().enumerate() {
-        let id = ids[i % ids.len()];
+    for (i, (s, c, ids)) in desks.into_iter().enumerate() {
         tasks.push(tokio::spawn(async move {
             let mut times = vec![];
             for r in 0..rounds {
-                s.edit_action(id, |x| Ok(x.body = format!("Edited by client {i} in round {r}"))).await?;
+                if r > 0 {
+                    s.edit_action(ids[r % ids.len()], |x| Ok(x.body = format!("Edited by client {i} in round {r}"))).await?;
+                }
                 let t = Instant::now();
                 mandate_sync::sync(&s, &c, &|_| {}).await?;
                 times.push(t.elapsed());
@@ -147,8 +159,9 @@ async fn one_backend(dir: &Path, label: &str, db: Db, actions: usize, clients: u
         all.extend(task.await??);
     }
     let wall = t.elapsed();
+    let mut lines = vec![];
     lines.push(format!(
-        "| {label}: {clients} desktops syncing at once, {rounds} rounds of edit + sync each | **{:.0} syncs/s**, p95 {} per sync (p50 {}) | — | — |",
+        "| {label}: {clients} desktops syncing at once ({rounds} syncs each: first their own 20 actions, then an edit per round, pulling everyone else's) | **{:.0} syncs/s**, p95 {} per sync (p50 {}) | — | — |",
         all.len() as f64 / wall.as_secs_f64(),
         ms(pct(all.clone(), 0.95)),
         ms(pct(all, 0.5))
@@ -165,11 +178,14 @@ pub async fn run(dir: &Path, actions: usize, clients: usize) -> Result<Vec<Strin
         "| what | ours | anchor | ratio |".to_string(),
         "|---|---|---|---:|".to_string(),
     ];
-    lines.extend(one_backend(dir, "SQLite", Db::sqlite(&dir.join("server-sqlite")).await?, actions, clients).await?);
+    lines.extend(one_backend(dir, "SQLite", Db::sqlite(&dir.join("server-sqlite")).await?, actions).await?);
+    lines.extend(many(dir, "SQLite", Db::sqlite(&dir.join("server-sqlite-many")).await?, clients).await?);
     match std::env::var("MANDATE_BENCH_DATABASE_URL") {
         Ok(admin) => {
             let url = fresh_pg(&admin, "mandate_bench").await?;
-            lines.extend(one_backend(dir, "PostgreSQL", Db::postgres(&url).await?, actions, clients).await?);
+            lines.extend(one_backend(dir, "PostgreSQL", Db::postgres(&url).await?, actions).await?);
+            let url = fresh_pg(&admin, "mandate_bench_many").await?;
+            lines.extend(many(dir, "PostgreSQL", Db::postgres(&url).await?, clients).await?);
         }
         Err(_) => lines.push("| PostgreSQL: not measured (MANDATE_BENCH_DATABASE_URL unset) | | | |".into()),
     }
