@@ -93,7 +93,7 @@ async fn one_backend(dir: &Path, label: &str, db: Db, actions: usize) -> Result<
     println!("{}", lines.last().expect("line"));
 
     // One change, desktop to desktop.
-    let ids: Vec<_> = sample.actions.iter().take(200).map(|x| x.id).collect();
+    let ids: Vec<_> = sample.actions.iter().filter(|x| x.status.is_open() && !x.status.is_read_only()).take(200).map(|x| x.id).collect();
     let mut times = vec![];
     for (i, id) in ids.iter().enumerate() {
         a.edit_action(*id, |x| Ok(x.title = format!("Round trip {i}"))).await?;
@@ -133,7 +133,7 @@ async fn many(dir: &Path, label: &str, db: Db, clients: usize) -> Result<Vec<Str
         let (s, c) = desktop(&dir, &url, &db, &format!("c{i}"), &format!("c{i}")).await?;
         let mine = mandate_sample::generate(&mandate_sample::Options { actions: 20, seed: i as u64 + 1, ..Default::default() });
         s.insert_records(&mine, &|_, _, _| {}).await?;
-        let ids: Vec<_> = mine.actions.iter().map(|a| a.id).collect();
+        let ids: Vec<_> = mine.actions.iter().filter(|a| a.status.is_open() && !a.status.is_read_only()).map(|a| a.id).collect();
         desks.push((s, c, ids));
     }
     let rounds = 5;

@@ -81,10 +81,10 @@ fn audit_hash(prev: &str, seq: i64, at: &str, user: &str, device: &str, entity: 
     hex::encode(h.finalize())
 }
 
-async fn load_access(conn: &mut sqlx::AnyConnection, actions: &[String]) -> Result<HashMap<String, ActionAccess>, Failure> {
+async fn load_access(kind: db::Kind, conn: &mut sqlx::AnyConnection, actions: &[String]) -> Result<HashMap<String, ActionAccess>, Failure> {
     let mut out: HashMap<String, ActionAccess> = HashMap::new();
     for chunk in actions.chunks(1000) {
-        let sql = format!("SELECT action_id, office_id, role FROM access WHERE action_id IN ({})", params(1, chunk.len()));
+        let sql = format!("SELECT action_id, office_id, role FROM access WHERE action_id IN ({})", params(kind, 1, chunk.len()));
         let mut q = sqlx::query(&sql);
         for a in chunk {
             q = q.bind(a);
@@ -129,7 +129,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
     let mut dups: HashSet<String> = HashSet::new();
     for chunk in changes.chunks(1000) {
-        let sql = format!("SELECT change_id FROM audit WHERE change_id IN ({})", params(1, chunk.len()));
+        let sql = format!("SELECT change_id FROM audit WHERE change_id IN ({})", params(db.kind, 1, chunk.len()));
         let mut q = sqlx::query_scalar::<_, String>(&sql);
         for c in chunk {
             q = q.bind(c.change_id.clone());
@@ -138,7 +138,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     }
     // The records these changes touch, and the actions they belong to.
     let ids: Vec<String> = changes.iter().map(|c| c.entity_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let mut recs = load_records(&mut tx, &ids).await?;
+    let mut recs = load_records(db.kind, &mut tx, &ids).await?;
     let mut action_ids: BTreeSet<String> = BTreeSet::new();
     for c in &changes {
         let a = match recs.get(&c.entity_id) {
@@ -149,8 +149,8 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     }
     let action_ids: Vec<String> = action_ids.into_iter().collect();
     let missing: Vec<String> = action_ids.iter().filter(|a| !recs.contains_key(a.as_str())).cloned().collect();
-    recs.extend(load_records(&mut tx, &missing).await?);
-    let mut access = load_access(&mut tx, &action_ids).await?;
+    recs.extend(load_records(db.kind, &mut tx, &missing).await?);
+    let mut access = load_access(db.kind, &mut tx, &action_ids).await?;
     let at = now_text();
     let mut resp = PushResponse::default();
     let mut dirty: BTreeSet<String> = BTreeSet::new();
@@ -328,11 +328,11 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     // Write everything back.
     let mut to_save: Vec<&Rec> = dirty.iter().filter_map(|id| recs.get(id)).collect();
     to_save.sort_by_key(|r| r.seq);
-    db::save_records(&mut tx, &to_save).await?;
+    db::save_records(db.kind, &mut tx, &to_save).await?;
     for chunk in audits.chunks(400) {
         let sql = format!(
             "INSERT INTO audit(seq, change_id, at, username, device_id, entity, entity_id, op, fields, prev_hash, hash) VALUES {}",
-            rows(chunk.len(), 11)
+            rows(db.kind, chunk.len(), 11)
         );
         let mut q = sqlx::query(&sql);
         for a in chunk {
@@ -352,7 +352,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         q.execute(&mut *tx).await?;
     }
     for chunk in grants.chunks(500) {
-        let sql = format!("INSERT INTO access(action_id, office_id, role) VALUES {} ON CONFLICT DO NOTHING", rows(chunk.len(), 3));
+        let sql = format!("INSERT INTO access(action_id, office_id, role) VALUES {} ON CONFLICT DO NOTHING", rows(db.kind, chunk.len(), 3));
         let mut q = sqlx::query(&sql);
         for (a, o, r) in chunk {
             q = q.bind(a.clone()).bind(o.clone()).bind(r.clone());
@@ -446,13 +446,27 @@ pub async fn pull(db: &Db, who: &Identity, since: i64, limit: usize, metrics: &M
     };
     let more = rows.len() > limit;
     let mut records = Vec::with_capacity(rows.len().min(limit));
+    let mut last = since;
     for r in rows.iter().take(limit) {
-        records.push(rec_from_row(r).map_err(Failure::from)?.state());
+        let state = rec_from_row(r).map_err(Failure::from)?.state();
+        last = state.seq;
+        // A record whose every value carries this device's own stamp is already on the device
+        // (as it is, or edited since): sending it back would only cost the first sync time.
+        // Conflicts are the server's own records (stamped with the losing edit): always sent.
+        if state.entity == CONFLICTS || !only_from(&state, &who.device_id) {
+            records.push(state);
+        }
     }
-    let cursor = if more { records.last().map(|r| r.seq).unwrap_or(since) } else { top.max(since) };
+    let cursor = if more { last } else { top.max(since) };
     Metrics::add(&metrics.pulls, 1);
     Metrics::add(&metrics.records_pulled, records.len() as u64);
     Ok(PullResponse { records, cursor, more, remaining: (top - cursor).max(0) })
+}
+
+/// Every stamp in the record (creation, each field, the delete) is `device`'s.
+fn only_from(state: &mandate_domain::replication::RecordState, device: &str) -> bool {
+    let of = |stamp: &str| mandate_domain::Hlc::parse(stamp).is_some_and(|h| h.device == device);
+    of(&state.clocks.created) && state.clocks.fields.values().all(|s| of(s)) && state.deleted.as_deref().is_none_or(of)
 }
 
 /// Re-check the server's audit chain. Returns the number of entries, or the first bad one.

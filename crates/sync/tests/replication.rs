@@ -140,7 +140,7 @@ async fn delete_while_editing(backend: Backend) {
 }
 
 async fn replayed_push_changes_nothing(backend: Backend) {
-    let (env, a, _b) = pair(backend).await;
+    let (env, a, b) = pair(backend).await;
     a.store.add_office("PLANS", "Plans", mandate_domain::OfficeKind::Office, None).await.unwrap();
     let out = a.store.outgoing(100).await.unwrap();
     let req = mandate_domain::replication::PushRequest { device_id: a.store.device_id().into(), changes: out.changes.clone() };
@@ -151,8 +151,11 @@ async fn replayed_push_changes_nothing(backend: Backend) {
     assert!(again.accepted.is_empty());
     assert_eq!(again.duplicate.len(), out.changes.len());
     a.store.acknowledge_push(&out, &again).await.unwrap();
-    let pulled = a.client.pull(0, 5000).await.unwrap();
+    let pulled = b.client.pull(0, 5000).await.unwrap();
     assert_eq!(pulled.records.iter().filter(|r| r.entity == "offices").count(), 5, "four offices from the server and PLANS, once");
+    // The pushing desktop is not sent its own records back.
+    let own = a.client.pull(0, 5000).await.unwrap();
+    assert_eq!(own.records.iter().filter(|r| r.entity == "offices").count(), 4);
     assert!(matches!(mandate_server::replicate::verify_audit(&env.server.db).await.unwrap(), Ok(n) if n >= 5));
 }
 
