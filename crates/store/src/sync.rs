@@ -142,9 +142,11 @@ impl Store {
     pub async fn outgoing(&self, limit: usize) -> Result<Outgoing> {
         let cursor = self.cursor(PUSH_CURSOR).await?;
         let mut conn = self.pool().acquire().await?;
+        // CROSS JOIN keeps `changes` the outer loop (SQLite would otherwise scan the whole audit
+        // log when nothing is waiting: 75 ms at 100k actions on every sync).
         let rows = sqlx::query(
             "SELECT c.seq, c.change_id, c.entity, c.entity_id, coalesce(c.fields, a.after) AS fields, c.hlc, a.op, a.before \
-             FROM changes c JOIN audit a ON a.seq = c.audit_seq WHERE c.seq > ? AND c.remote = 0 ORDER BY c.seq LIMIT ?",
+             FROM changes c CROSS JOIN audit a ON a.seq = c.audit_seq WHERE c.seq > ? AND c.remote = 0 ORDER BY c.seq LIMIT ?",
         )
         .bind(cursor)
         .bind(limit as i64)
@@ -544,7 +546,7 @@ async fn apply_states(tx: &mut crate::write::Tx, states: &[RecordState], force: 
     if !force {
         let push: i64 = meta_get(tx.conn(), PUSH_CURSOR).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
         let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(
-            "SELECT c.entity_id, coalesce(c.fields, a.after), c.hlc FROM changes c JOIN audit a ON a.seq = c.audit_seq \
+            "SELECT c.entity_id, coalesce(c.fields, a.after), c.hlc FROM changes c CROSS JOIN audit a ON a.seq = c.audit_seq \
              WHERE c.seq > ?1 AND c.remote = 0 AND c.entity_id IN (SELECT value FROM json_each(?2))",
         )
         .bind(push)
