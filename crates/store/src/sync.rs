@@ -140,10 +140,11 @@ impl Store {
     /// The next `limit` changes of the outbox, each with the stamps its fields had when it was
     /// made (its base), so the server can tell a later edit from a concurrent one.
     pub async fn outgoing(&self, limit: usize) -> Result<Outgoing> {
-        let cursor = self.cursor(PUSH_CURSOR).await?;
-        let mut conn = self.pool().acquire().await?;
-        // CROSS JOIN keeps `changes` the outer loop (SQLite would otherwise scan the whole audit
-        // log when nothing is waiting: 75 ms at 100k actions on every sync).
+        // One read transaction: the rows and the end of the log come from the same snapshot, so
+        // moving the cursor to that end can never skip a change committed in between.
+        let mut conn = self.pool().begin().await?;
+        let cursor: i64 = meta_get(&mut *conn, PUSH_CURSOR).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        // CROSS JOIN keeps `changes` the outer loop, walked from the cursor.
         let rows = sqlx::query(
             "SELECT c.seq, c.change_id, c.entity, c.entity_id, coalesce(c.fields, a.after) AS fields, c.hlc, a.op, a.before \
              FROM changes c CROSS JOIN audit a ON a.seq = c.audit_seq WHERE c.seq > ? AND c.remote = 0 ORDER BY c.seq LIMIT ?",
@@ -152,8 +153,13 @@ impl Store {
         .bind(limit as i64)
         .fetch_all(&mut *conn)
         .await?;
+        // Fewer than asked: everything after them is changes applied from the server. The
+        // cursor may pass those too, so later syncs do not walk them again (a desktop that
+        // pulled 100k records and changed nothing would otherwise scan them on every sync).
+        let end: Option<i64> =
+            if rows.len() < limit { sqlx::query_scalar("SELECT max(seq) FROM changes").fetch_one(&mut *conn).await? } else { None };
         let ids: HashSet<String> = rows.iter().map(|r| r.get::<String, _>("entity_id")).collect();
-        let mut clocks = load_clocks(&mut conn, &ids).await?;
+        let mut clocks = load_clocks(&mut *conn, &ids).await?;
         let mut out = Outgoing { changes: Vec::with_capacity(rows.len()), last_seq: cursor, clocks: HashMap::new() };
         for r in rows {
             out.last_seq = r.get("seq");
@@ -191,6 +197,9 @@ impl Store {
             clocks.insert(entity_id.clone(), after.clone());
             out.clocks.insert(entity_id.clone(), after);
             out.changes.push(Change { change_id: r.get("change_id"), entity, entity_id, op, fields, hlc, base });
+        }
+        if let Some(end) = end {
+            out.last_seq = out.last_seq.max(end);
         }
         Ok(out)
     }

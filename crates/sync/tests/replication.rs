@@ -220,3 +220,24 @@ async fn attachments(backend: Backend) {
 both_backends! {
     attachments_replicate_in_chunks => attachments;
 }
+
+/// A desktop that only received records moves its outbox cursor past them (later syncs do not
+/// walk them again), and its own next change is still sent.
+async fn outbox_skips_received(backend: Backend) {
+    let (_env, a, b) = pair(backend).await;
+    let id = shared_action(&a, &b).await;
+    let cursor = |s: String| s.parse::<i64>().unwrap();
+    b.sync().await; // the next sync's push phase finds nothing local and moves past what it received
+    let after_pull = cursor(b.store.sync_setting(mandate_store::sync::PUSH_CURSOR).await.unwrap().unwrap_or("0".into()));
+    assert!(after_pull > 5, "the cursor passed the received records: {after_pull}");
+    b.store.edit_action(id, |x| Ok(x.title = "Bob after pulling".into())).await.unwrap();
+    let out = b.store.outgoing(100).await.unwrap();
+    assert_eq!(out.changes.len(), 1, "the local edit is the one change waiting");
+    b.sync().await;
+    a.sync().await;
+    assert_eq!(a.store.action_file(id).await.unwrap().action.title, "Bob after pulling");
+}
+
+both_backends! {
+    the_outbox_cursor_passes_received_records => outbox_skips_received;
+}

@@ -352,7 +352,20 @@ fn sync_with_server(ctx: &mut Ctx, s: &Session) -> Result<()> {
 
 /// Runs a scenario in its own app window; on failure keeps a screenshot and the page text.
 fn run(ctx: &mut Ctx, name: &str, scenario: fn(&mut Ctx, &Session) -> Result<()>) -> Result<()> {
-    let s = Session::start(DRIVER, &ctx.app)?;
+    // tauri-driver starts WebKitWebDriver on the first request and can ask it before it listens
+    // ("tcp connect error"): try again a few times before calling the run failed.
+    let mut tries = 0;
+    let s = loop {
+        match Session::start(DRIVER, &ctx.app) {
+            Ok(s) => break s,
+            Err(e) if tries < 3 => {
+                tries += 1;
+                eprintln!("  (WebDriver session not started: {e:#}; retrying)");
+                std::thread::sleep(Duration::from_secs(3));
+            }
+            Err(e) => return Err(e),
+        }
+    };
     let result = scenario(ctx, &s);
     if let Err(e) = &result {
         let _ = s.screenshot(&ctx.shots.join(format!("FAILED-{name}.png")));
