@@ -128,16 +128,9 @@ async fn matrix(backend: Backend) {
     let file = issuer
         .store
         .create_action(NewAction {
-            title: "Implement the records retention directive".into(),
             kind: ActionKind::Directive,
             body: "Sensitive requirements text".into(),
-            priority: mandate_domain::Priority::Priority,
-            marking: None,
-            issuing_official: Some("Chief of Staff".into()),
-            suspense: None,
-            parent: None,
-            authorities: vec![],
-            issue: true,
+            ..tasker("Implement the records retention directive", &[])
         })
         .await
         .unwrap();
@@ -222,22 +215,7 @@ async fn refused_then_accepted(backend: Backend) {
     let exec = desktop(&env, "exec", ServerRole::Executive, Some("OPS")).await;
     let lead = desktop(&env, "lead", ServerRole::OfficeLead, Some("LEGAL")).await;
     exec.sync().await;
-    let file = exec
-        .store
-        .create_action(NewAction {
-            title: "Shared".into(),
-            kind: ActionKind::Tasker,
-            body: String::new(),
-            priority: mandate_domain::Priority::Routine,
-            marking: None,
-            issuing_official: Some("Chief of Staff".into()),
-            suspense: None,
-            parent: None,
-            authorities: vec![],
-            issue: true,
-        })
-        .await
-        .unwrap();
+    let file = exec.store.create_action(tasker("Shared", &[])).await.unwrap();
     exec.store.assign(file.action.id, "LEGAL", Role::Opr, None, None).await.unwrap();
     exec.sync().await;
     lead.sync().await;

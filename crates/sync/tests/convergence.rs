@@ -5,8 +5,8 @@
 mod common;
 use common::*;
 use mandate_domain::replication::{Change, Op, PushRequest, ServerRole};
-use mandate_domain::{ActionKind, Hlc, Id, RiskCategory, RiskStatus};
-use mandate_store::ops::{NewAction, NewRisk};
+use mandate_domain::{Hlc, Id, RiskCategory, RiskStatus};
+use mandate_store::ops::NewRisk;
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -36,22 +36,7 @@ async fn run(steps: Vec<Step>, final_order: Vec<usize>) {
     for (i, office) in ["OPS", "LEGAL", "BUDGET"].iter().enumerate() {
         ds.push(desktop(&env, &format!("user{i}"), ServerRole::Executive, Some(office)).await);
     }
-    let file = ds[0]
-        .store
-        .create_action(NewAction {
-            title: "Shared".into(),
-            kind: ActionKind::Tasker,
-            body: String::new(),
-            priority: mandate_domain::Priority::Routine,
-            marking: None,
-            issuing_official: Some("Chief of Staff".into()),
-            suspense: None,
-            parent: None,
-            authorities: vec![],
-            issue: true,
-        })
-        .await
-        .unwrap();
+    let file = ds[0].store.create_action(tasker("Shared", &[])).await.unwrap();
     let id = file.action.id;
     for d in &ds {
         d.sync().await;
@@ -133,22 +118,7 @@ async fn hours_of_clock_skew_do_not_reorder_causally_related_edits() {
     let env = server(Backend::Sqlite).await;
     let slow = desktop(&env, "slow", ServerRole::Executive, Some("OPS")).await;
     let fast_user = desktop(&env, "fast", ServerRole::Executive, Some("LEGAL")).await;
-    let file = slow
-        .store
-        .create_action(NewAction {
-            title: "Original".into(),
-            kind: ActionKind::Tasker,
-            body: String::new(),
-            priority: mandate_domain::Priority::Routine,
-            marking: None,
-            issuing_official: Some("Chief of Staff".into()),
-            suspense: None,
-            parent: None,
-            authorities: vec![],
-            issue: true,
-        })
-        .await
-        .unwrap();
+    let file = slow.store.create_action(tasker("Original", &[])).await.unwrap();
     slow.sync().await;
     fast_user.sync().await;
     // The fast laptop's edit, stamped three hours ahead of real time.

@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use mandate_domain::replication::ServerRole;
-use mandate_domain::{ActionKind, Id, RiskCategory, RiskStatus};
+use mandate_domain::{Id, RiskCategory, RiskStatus};
 use mandate_store::ops::{NewAction, NewRisk};
 use serde_json::json;
 
@@ -19,16 +19,8 @@ async fn shared_action(a: &Desktop, b: &Desktop) -> Id {
     let f = a
         .store
         .create_action(NewAction {
-            title: "Stand up the permitting task force".into(),
-            kind: ActionKind::Tasker,
             body: "Original requirements".into(),
-            priority: mandate_domain::Priority::Routine,
-            marking: None,
-            issuing_official: Some("Chief of Staff".into()),
-            suspense: None,
-            parent: None,
-            authorities: vec!["42 U.S.C. 4321".into()],
-            issue: true,
+            ..tasker("Stand up the permitting task force", &["42 U.S.C. 4321"])
         })
         .await
         .unwrap();

@@ -123,6 +123,22 @@ impl Desktop {
     }
 }
 
+/// An issued tasker with this title (and the given citations), as the tests create them.
+pub fn tasker(title: &str, authorities: &[&str]) -> mandate_store::ops::NewAction {
+    mandate_store::ops::NewAction {
+        title: title.into(),
+        kind: mandate_domain::ActionKind::Tasker,
+        body: String::new(),
+        priority: mandate_domain::Priority::Routine,
+        marking: None,
+        issuing_official: Some("Chief of Staff".into()),
+        suspense: None,
+        parent: None,
+        authorities: authorities.iter().map(|a| a.to_string()).collect(),
+        issue: true,
+    }
+}
+
 /// Run a test body against both storage backends.
 #[macro_export]
 macro_rules! both_backends {
