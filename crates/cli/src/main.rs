@@ -116,9 +116,11 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Key(k) => key_cmd(&cli, k).await.map(|_| 0),
         _ => {
             let store = open(&cli).await?;
-            let code = dispatch(&cli, &store).await?;
+            // Close on the error path too: exiting while sqlx's threads still close SQLCipher
+            // connections can crash the process at exit (seen once as a signal instead of exit 1).
+            let result = dispatch(&cli, &store).await;
             store.close().await;
-            Ok(code)
+            result
         }
     }
 }
