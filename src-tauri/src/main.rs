@@ -152,7 +152,7 @@ fn background_sync(handle: tauri::AppHandle) {
             let report = move |stage: &str, done: u64, total: u64| {
                 let _ = h.emit("progress", serde_json::json!({ "stage": stage, "done": done, "total": total }));
             };
-            if app.background_sync(&report).await.is_some() || app.sync_view().await.is_ok() {
+            if app.background_sync(&report).await {
                 let _ = handle.emit("sync-changed", ());
             }
             tokio::time::sleep(std::time::Duration::from_secs(120)).await;

@@ -287,13 +287,15 @@ impl App {
     }
 
     /// The background sync: when connected and nothing else is syncing. Failures are kept for
-    /// the status (an unreachable server is simply "offline"); never an error to the caller.
-    pub async fn background_sync(&self, progress: &(dyn Fn(&str, u64, u64) + Send + Sync)) -> Option<SyncOutcome> {
+    /// the status (an unreachable server is simply "offline"), never an error to the caller.
+    /// True when a sync was attempted, so the window refreshes its status (offline included).
+    pub async fn background_sync(&self, progress: &(dyn Fn(&str, u64, u64) + Send + Sync)) -> bool {
         let connected = self.with(async |s| Ok(s.sync_setting(mandate_store::sync::SERVER).await?.is_some())).await.unwrap_or(false);
         if !connected || self.sync.lock().expect("sync state").running {
-            return None;
+            return false;
         }
-        self.sync_now(progress).await.ok()
+        let _ = self.sync_now(progress).await;
+        true
     }
 
     pub async fn resolve_conflict(&self, id: String, reapply: bool) -> Result<SyncView> {

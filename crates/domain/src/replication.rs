@@ -242,6 +242,20 @@ pub struct EnrolResponse {
     pub account: Account,
 }
 
+/// Size of one attachment chunk (the last may be shorter); both sides cut and check by it.
+pub const CHUNK_BYTES: usize = 1024 * 1024;
+
+/// What the server holds of one attachment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    pub sha256: String,
+    pub size: u64,
+    pub chunks: u32,
+    pub complete: bool,
+    /// Chunk numbers already there.
+    pub have: Vec<u32>,
+}
+
 /// Body of every error answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiError {

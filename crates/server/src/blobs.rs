@@ -8,25 +8,12 @@
 use crate::accounts::Identity;
 use crate::db::Db;
 use crate::{Failure, Metrics};
-use mandate_domain::replication::ServerRole;
-use serde::{Deserialize, Serialize};
+use mandate_domain::replication::{BlobStatus, ServerRole, CHUNK_BYTES};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-/// Size of one chunk (the last may be shorter).
-pub const CHUNK_BYTES: usize = 1024 * 1024;
 /// Largest attachment the server takes.
 pub const MAX_BLOB_BYTES: u64 = 2 * 1024 * 1024 * 1024;
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BlobStatus {
-    pub sha256: String,
-    pub size: u64,
-    pub chunks: u32,
-    pub complete: bool,
-    /// Chunk numbers already here.
-    pub have: Vec<u32>,
-}
 
 fn check_hash(sha: &str) -> Result<(), Failure> {
     if sha.len() == 64 && sha.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {

@@ -11,6 +11,7 @@
 //! it in `MANDATE_SYNC_TOKEN`. It is never logged, printed or written to a file.
 
 use mandate_domain::replication::{ApiError, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse};
+pub use mandate_domain::replication::{BlobStatus, CHUNK_BYTES};
 use mandate_store::sync::{Applied, ACCOUNT, LAST_SYNCED, SERVER};
 use mandate_store::{Store, StoreError};
 use serde::Serialize;
@@ -258,19 +259,6 @@ pub struct SyncReport {
     pub uploaded: usize,
     pub downloaded: usize,
 }
-
-/// What the server says about one attachment.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize, Serialize)]
-pub struct BlobStatus {
-    pub sha256: String,
-    pub size: u64,
-    pub chunks: u32,
-    pub complete: bool,
-    pub have: Vec<u32>,
-}
-
-/// Size of one attachment chunk (as the server expects).
-pub const CHUNK_BYTES: usize = 1024 * 1024;
 
 /// An attachment the server will not take or give (its document was refused, or is not
 /// visible): skipped, not a failed sync.
