@@ -290,10 +290,10 @@ fn sync_with_server(ctx: &mut Ctx, s: &Session) -> Result<()> {
     println!("scenario: connecting to the agency server and syncing");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let bin = root.join("target/debug/mandate-server");
-    let data = std::env::temp_dir().join(format!("mandate-e2e-server-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
+    let data_dir = tempfile::Builder::new().prefix("mandate-e2e-server-").tempdir()?;
+    let data = data_dir.path();
     let admin = |args: &[&str]| -> Result<String> {
-        let o = Command::new(&bin).arg("--data").arg(&data).arg("admin").args(args).output().context("running mandate-server")?;
+        let o = Command::new(&bin).arg("--data").arg(data).arg("admin").args(args).output().context("running mandate-server")?;
         if !o.status.success() {
             bail!("mandate-server admin {args:?}: {}", String::from_utf8_lossy(&o.stderr));
         }
@@ -305,7 +305,7 @@ fn sync_with_server(ctx: &mut Ctx, s: &Session) -> Result<()> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let server = Command::new(&bin)
         .arg("--data")
-        .arg(&data)
+        .arg(data)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .stderr(std::process::Stdio::null())
         .spawn()
