@@ -2,7 +2,7 @@
 //! `../shared/PERFORMANCE-ANCHORS.md`, with the ratio reported and BENCHMARKS.md rewritten.
 //!
 //! `--quick` runs smaller sizes (for trying the harness); the figures in BENCHMARKS.md come from a
-//! full run.
+//! full run. `--only-first-sync` measures just the first sync on SQLite (for working on it).
 
 mod book;
 mod desktop;
@@ -164,6 +164,10 @@ async fn main() -> Result<()> {
     // About 100k changes: the sample's actions carry ~9 records each.
     let sync_actions = if quick { 1_000 } else { 11_000 };
     let sync_clients = if quick { 10 } else { 50 };
+    if std::env::args().any(|a| a == "--only-first-sync") {
+        println!("{}", sync::first_sync_only(dir, sync_actions).await?);
+        return Ok(());
+    }
     if std::env::args().any(|a| a == "--only-sync") {
         for l in sync::run(dir, sync_actions, sync_clients).await? {
             println!("{l}");

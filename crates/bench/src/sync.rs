@@ -91,6 +91,10 @@ async fn one_backend(dir: &Path, label: &str, db: Db, actions: usize) -> Result<
         first.as_secs_f64() / local.as_secs_f64()
     ));
     println!("{}", lines.last().expect("line"));
+    if FIRST_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
+        handle.abort();
+        return Ok(lines);
+    }
 
     // One change, desktop to desktop.
     let ids: Vec<_> = sample.actions.iter().filter(|x| x.status.is_open() && !x.status.is_read_only()).take(200).map(|x| x.id).collect();
@@ -170,6 +174,15 @@ async fn many(dir: &Path, label: &str, db: Db, clients: usize) -> Result<Vec<Str
     handle.abort();
     Ok(lines)
 }
+
+/// Only the first sync on SQLite (for working on it; not a BENCHMARKS.md run).
+pub async fn first_sync_only(dir: &Path, actions: usize) -> Result<String> {
+    let db = Db::sqlite(&dir.join("server-sqlite")).await?;
+    FIRST_ONLY.store(true, std::sync::atomic::Ordering::Relaxed);
+    Ok(one_backend(dir, "SQLite", db, actions).await?.join("\n"))
+}
+
+static FIRST_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Markdown lines for BENCHMARKS.md.
 pub async fn run(dir: &Path, actions: usize, clients: usize) -> Result<Vec<String>> {

@@ -8,7 +8,8 @@
 //! later.
 
 use anyhow::Context;
-use mandate_domain::replication::{Clocks, RecordState, Stored};
+use mandate_domain::replication::{Clocks, RecordState, Stored, CONFLICTS};
+use mandate_domain::Hlc;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use std::collections::HashMap;
@@ -106,6 +107,19 @@ pub struct Rec {
 }
 
 impl Rec {
+    /// The record as sent to a device (moved, not copied: a pull sends thousands).
+    pub fn into_state(self) -> RecordState {
+        RecordState {
+            seq: self.seq,
+            entity: self.entity,
+            entity_id: self.entity_id,
+            action_id: self.action_id,
+            data: self.stored.data,
+            clocks: self.stored.clocks,
+            deleted: self.stored.deleted,
+        }
+    }
+
     pub fn state(&self) -> RecordState {
         RecordState {
             seq: self.seq,
@@ -155,14 +169,31 @@ pub async fn load_records(kind: Kind, conn: &mut sqlx::AnyConnection, ids: &[Str
     Ok(out)
 }
 
+/// The device that made every stamp in a record (creation, each field, the delete), if one did.
+/// Conflicts have none: they are the server's own records and always go to every device.
+pub fn sole_device(r: &Rec) -> Option<String> {
+    if r.entity == CONFLICTS {
+        return None;
+    }
+    let device = |stamp: &str| Hlc::parse(stamp).map(|h| h.device);
+    let first = device(&r.stored.clocks.created)?;
+    let stamps = r.stored.clocks.fields.values().map(String::as_str).chain(r.stored.deleted.as_deref());
+    for s in stamps {
+        if device(s)? != first {
+            return None;
+        }
+    }
+    Some(first)
+}
+
 /// Write records (insert or replace), a few hundred a statement.
 pub async fn save_records(kind: Kind, conn: &mut sqlx::AnyConnection, recs: &[&Rec]) -> anyhow::Result<()> {
     for chunk in recs.chunks(400) {
         let sql = format!(
-            "INSERT INTO records({REC_COLS}) VALUES {} ON CONFLICT(entity_id) DO UPDATE SET entity = excluded.entity, \
+            "INSERT INTO records({REC_COLS}, sole_device) VALUES {} ON CONFLICT(entity_id) DO UPDATE SET entity = excluded.entity, \
              action_id = excluded.action_id, data = excluded.data, clocks = excluded.clocks, deleted = excluded.deleted, \
-             seq = excluded.seq, creator_office = excluded.creator_office",
-            rows(kind, chunk.len(), 8)
+             seq = excluded.seq, creator_office = excluded.creator_office, sole_device = excluded.sole_device",
+            rows(kind, chunk.len(), 9)
         );
         let mut q = sqlx::query(&sql);
         for r in chunk {
@@ -170,11 +201,12 @@ pub async fn save_records(kind: Kind, conn: &mut sqlx::AnyConnection, recs: &[&R
                 .bind(r.entity_id.clone())
                 .bind(r.entity.clone())
                 .bind(r.action_id.clone())
-                .bind(serde_json::Value::Object(r.stored.data.clone()).to_string())
+                .bind(serde_json::to_string(&r.stored.data)?)
                 .bind(serde_json::to_string(&r.stored.clocks)?)
                 .bind(r.stored.deleted.clone())
                 .bind(r.seq)
-                .bind(r.creator_office.clone());
+                .bind(r.creator_office.clone())
+                .bind(sole_device(r));
         }
         q.execute(&mut *conn).await?;
     }

@@ -110,6 +110,87 @@ fn note_refused(map: &mut HashMap<(String, String, String), Option<String>>, c: 
     }
 }
 
+/// Give every record of `actions` a new sequence number after `seq`, action by action, parents
+/// before children, so that an office that has just gained sight of an action receives the
+/// whole of it on its next pull. Records of this push (in `recs`) are renumbered in memory and
+/// saved with it; the others only have their number changed here. Returns the last number.
+async fn renumber_actions(
+    kind: db::Kind,
+    conn: &mut sqlx::AnyConnection,
+    actions: &[String],
+    recs: &mut HashMap<String, Rec>,
+    dirty: &mut BTreeSet<String>,
+    mut seq: i64,
+) -> Result<i64, Failure> {
+    if actions.is_empty() {
+        return Ok(seq);
+    }
+    let position: HashMap<&str, usize> = actions.iter().enumerate().map(|(i, a)| (a.as_str(), i)).collect();
+    let table = |entity: &str| REPLICATED.iter().position(|t| *t == entity).unwrap_or(usize::MAX);
+    // (action's place, table's place, old number, id)
+    let mut all: Vec<(usize, usize, i64, String)> = vec![];
+    for chunk in actions.chunks(1000) {
+        let sql = format!("SELECT entity_id, entity, action_id, seq FROM records WHERE action_id IN ({})", params(kind, 1, chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            q = q.bind(a);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let (id, entity, action, old): (String, String, String, i64) =
+                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
+            if !recs.contains_key(&id) {
+                all.push((position[action.as_str()], table(&entity), old, id));
+            }
+        }
+    }
+    for r in recs.values() {
+        if let Some(p) = r.action_id.as_deref().and_then(|a| position.get(a)) {
+            all.push((*p, table(&r.entity), r.seq, r.entity_id.clone()));
+        }
+    }
+    all.sort();
+    let mut moved: Vec<(String, i64)> = vec![];
+    for (_, _, _, id) in all {
+        seq += 1;
+        match recs.get_mut(&id) {
+            Some(r) => {
+                r.seq = seq;
+                dirty.insert(id);
+            }
+            None => moved.push((id, seq)),
+        }
+    }
+    for chunk in moved.chunks(300) {
+        let n = chunk.len();
+        let p = |i: usize| if kind == db::Kind::Sqlite { "?".to_string() } else { format!("${i}") };
+        let cases: String = (0..n).map(|i| format!(" WHEN {} THEN {}", p(2 * i + 1), p(2 * i + 2))).collect();
+        let sql = format!("UPDATE records SET seq = CASE entity_id{cases} END WHERE entity_id IN ({})", params(kind, 2 * n + 1, n));
+        let mut q = sqlx::query(&sql);
+        for (id, s) in chunk {
+            q = q.bind(id.clone()).bind(*s);
+        }
+        for (id, _) in chunk {
+            q = q.bind(id.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(seq)
+}
+
+/// The ids among `ids` that have a record on the server.
+async fn existing(kind: db::Kind, conn: &mut sqlx::AnyConnection, ids: &[String]) -> Result<HashSet<String>, Failure> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(1000) {
+        let sql = format!("SELECT entity_id FROM records WHERE entity_id IN ({})", params(kind, 1, chunk.len()));
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
 fn op_word(op: Op) -> &'static str {
     match op {
         Op::Create => "create",
@@ -148,14 +229,20 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         action_ids.extend(a);
     }
     let action_ids: Vec<String> = action_ids.into_iter().collect();
+    // Which of those actions the server already has. Only their existence matters here (a child
+    // record needs its action on the server), so their records are not loaded: a batch of
+    // children can name two thousand actions.
     let missing: Vec<String> = action_ids.iter().filter(|a| !recs.contains_key(a.as_str())).cloned().collect();
-    recs.extend(load_records(db.kind, &mut tx, &missing).await?);
+    let mut actions_here: HashSet<String> = existing(db.kind, &mut tx, &missing).await?;
+    actions_here.extend(action_ids.iter().filter(|a| recs.contains_key(a.as_str())).cloned());
     let mut access = load_access(db.kind, &mut tx, &action_ids).await?;
     let at = now_text();
     let mut resp = PushResponse::default();
     let mut dirty: BTreeSet<String> = BTreeSet::new();
     let mut audits: Vec<AuditRow> = vec![];
     let mut grants: Vec<(String, String, String)> = vec![];
+    // Actions an office gained sight of, in the order it did.
+    let (mut renumber, mut renumber_set): (Vec<String>, HashSet<String>) = (vec![], HashSet::new());
     let mut refusals: Vec<(i64, Refusal)> = vec![];
     let mut blob_refs: Vec<(String, String)> = vec![];
     // Stamps of refused changes, per record and field, with the base each of them had: a later
@@ -195,7 +282,10 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
             None => rep::action_of(&c.entity, &c.entity_id, &c.fields).map(|a| a.to_string()),
         };
         // The offices of the action this record belongs to; `None` when that action is not here.
-        let acc = action_id.as_ref().filter(|a| recs.contains_key(a.as_str())).map(|a| access.get(a).cloned().unwrap_or_default());
+        let acc = action_id
+            .as_ref()
+            .filter(|a| actions_here.contains(a.as_str()) || recs.contains_key(a.as_str()))
+            .map(|a| access.get(a).cloned().unwrap_or_default());
         let rule = rep::authorize(&caller, &c, current.map(|r| &r.stored.data), acc.as_ref());
         if let Err(reason) = rule {
             refusal_id += 1;
@@ -217,7 +307,13 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
             None => who.office_id.clone(),
         };
         let deleted = merged.state.deleted.is_some();
-        let new_data = merged.state.data.clone();
+        // What the access and attachment bookkeeping below needs of the merged record.
+        let text = |k: &str| merged.state.data.get(k).and_then(Value::as_str).map(str::to_string);
+        let (sha, office, role) = match c.entity.as_str() {
+            "documents" => (text("sha256"), None, None),
+            "assignments" => (None, text("office_id"), text("role")),
+            _ => (None, None, None),
+        };
         if merged.changed {
             seq += 1;
             recs.insert(
@@ -268,15 +364,13 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
             }
         }
         if c.entity == "documents" && !deleted {
-            if let (Some(a), Some(sha)) = (&action_id, new_data.get("sha256").and_then(Value::as_str)) {
-                blob_refs.push((sha.to_string(), a.clone()));
+            if let (Some(a), Some(sha)) = (&action_id, sha) {
+                blob_refs.push((sha, a.clone()));
             }
         }
         if c.entity == "assignments" && !deleted {
-            if let (Some(a), Some(o), Some(r)) =
-                (&action_id, new_data.get("office_id").and_then(Value::as_str), new_data.get("role").and_then(Value::as_str))
-            {
-                grant.push((a.clone(), o.to_string(), r.to_string()));
+            if let (Some(a), Some(o), Some(r)) = (&action_id, office, role) {
+                grant.push((a.clone(), o, r));
             }
         }
         for (a, o, r) in grant {
@@ -292,25 +386,15 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
             } else {
                 e.assignees.push((o.clone(), r.clone()));
             }
-            grants.push((a.clone(), o, r));
-            if !had_any {
-                // The office's next pull must bring the whole action: give its records new numbers.
-                let sql = format!("SELECT {REC_COLS} FROM records WHERE action_id = $1");
-                for row in sqlx::query(&sql).bind(&a).fetch_all(&mut *tx).await? {
-                    let r = rec_from_row(&row).map_err(Failure::from)?;
-                    recs.entry(r.entity_id.clone()).or_insert(r);
-                }
-                let mut mine: Vec<&mut Rec> = recs.values_mut().filter(|r| r.action_id.as_deref() == Some(a.as_str())).collect();
-                mine.sort_by_key(|r| (REPLICATED.iter().position(|t| *t == r.entity), r.seq));
-                for r in mine {
-                    seq += 1;
-                    r.seq = seq;
-                    dirty.insert(r.entity_id.clone());
-                }
+            // The office's next pull must bring the whole action: its records get new numbers
+            // at the end of the push. (An action new in this push is numbered in it already.)
+            if !had_any && actions_here.contains(a.as_str()) && renumber_set.insert(a.clone()) {
+                renumber.push(a.clone());
             }
+            grants.push((a, o, r));
         }
         audit_seq += 1;
-        let fields = Value::Object(c.fields.clone()).to_string();
+        let fields = serde_json::to_string(&c.fields).map_err(anyhow::Error::from)?;
         let op = op_word(c.op);
         let hash = audit_hash(&head, audit_seq, &at, &who.username, &who.device_id, &c.entity, &c.entity_id, op, &fields);
         audits.push(AuditRow {
@@ -325,6 +409,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         });
         resp.accepted.push(c.change_id);
     }
+    seq = renumber_actions(db.kind, &mut tx, &renumber, &mut recs, &mut dirty, seq).await?;
     // Write everything back.
     let mut to_save: Vec<&Rec> = dirty.iter().filter_map(|id| recs.get(id)).collect();
     to_save.sort_by_key(|r| r.seq);
@@ -433,40 +518,41 @@ pub async fn pull(db: &Db, who: &Identity, since: i64, limit: usize, metrics: &M
     let mut conn = db.pool.acquire().await?;
     // Everything at or below `top` is committed (the counter row is written last in a push).
     let top: i64 = sqlx::query_scalar("SELECT seq FROM counter WHERE id = 1").fetch_one(&mut *conn).await?;
+    // A record whose every value carries this device's own stamp is already on the device (as
+    // it is, or edited since): sending it back would only cost the first sync time.
     let rows = if who.role.sees_all() {
-        let sql = format!("SELECT {REC_COLS} FROM records WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3");
-        sqlx::query(&sql).bind(since).bind(top).bind(limit as i64 + 1).fetch_all(&mut *conn).await?
+        let sql = format!(
+            "SELECT {REC_COLS} FROM records WHERE seq > $1 AND seq <= $2 AND (sole_device IS NULL OR sole_device <> $3) \
+             ORDER BY seq LIMIT $4"
+        );
+        sqlx::query(&sql).bind(since).bind(top).bind(who.device_id.clone()).bind(limit as i64 + 1).fetch_all(&mut *conn).await?
     } else {
         let office = who.office_id.clone().unwrap_or_default();
         let sql = format!(
-            "SELECT {REC_COLS} FROM records WHERE seq > $1 AND seq <= $2 AND \
-             (action_id IS NULL OR action_id IN (SELECT action_id FROM access WHERE office_id = $3)) ORDER BY seq LIMIT $4"
+            "SELECT {REC_COLS} FROM records WHERE seq > $1 AND seq <= $2 AND (sole_device IS NULL OR sole_device <> $3) AND \
+             (action_id IS NULL OR action_id IN (SELECT action_id FROM access WHERE office_id = $4)) ORDER BY seq LIMIT $5"
         );
-        sqlx::query(&sql).bind(since).bind(top).bind(office).bind(limit as i64 + 1).fetch_all(&mut *conn).await?
+        sqlx::query(&sql)
+            .bind(since)
+            .bind(top)
+            .bind(who.device_id.clone())
+            .bind(office)
+            .bind(limit as i64 + 1)
+            .fetch_all(&mut *conn)
+            .await?
     };
     let more = rows.len() > limit;
     let mut records = Vec::with_capacity(rows.len().min(limit));
     let mut last = since;
     for r in rows.iter().take(limit) {
-        let state = rec_from_row(r).map_err(Failure::from)?.state();
+        let state = rec_from_row(r).map_err(Failure::from)?.into_state();
         last = state.seq;
-        // A record whose every value carries this device's own stamp is already on the device
-        // (as it is, or edited since): sending it back would only cost the first sync time.
-        // Conflicts are the server's own records (stamped with the losing edit): always sent.
-        if state.entity == CONFLICTS || !only_from(&state, &who.device_id) {
-            records.push(state);
-        }
+        records.push(state);
     }
     let cursor = if more { last } else { top.max(since) };
     Metrics::add(&metrics.pulls, 1);
     Metrics::add(&metrics.records_pulled, records.len() as u64);
     Ok(PullResponse { records, cursor, more, remaining: (top - cursor).max(0) })
-}
-
-/// Every stamp in the record (creation, each field, the delete) is `device`'s.
-fn only_from(state: &mandate_domain::replication::RecordState, device: &str) -> bool {
-    let of = |stamp: &str| mandate_domain::Hlc::parse(stamp).is_some_and(|h| h.device == device);
-    of(&state.clocks.created) && state.clocks.fields.values().all(|s| of(s)) && state.deleted.as_deref().is_none_or(of)
 }
 
 /// Re-check the server's audit chain. Returns the number of entries, or the first bad one.

@@ -140,10 +140,24 @@ impl Store {
     /// The next `limit` changes of the outbox, each with the stamps its fields had when it was
     /// made (its base), so the server can tell a later edit from a concurrent one.
     pub async fn outgoing(&self, limit: usize) -> Result<Outgoing> {
+        self.read_outgoing(None, limit).await
+    }
+
+    /// The batch after `prev`, read while `prev` is still with the server (so the next push is
+    /// ready when its answer comes). Its bases assume the server takes `prev` whole: when it
+    /// refuses any of it, acknowledge `prev` and read the outbox again with [`Store::outgoing`].
+    pub async fn outgoing_after(&self, prev: &Outgoing, limit: usize) -> Result<Outgoing> {
+        self.read_outgoing(Some(prev), limit).await
+    }
+
+    async fn read_outgoing(&self, prev: Option<&Outgoing>, limit: usize) -> Result<Outgoing> {
         // One read transaction: the rows and the end of the log come from the same snapshot, so
         // moving the cursor to that end can never skip a change committed in between.
         let mut conn = self.pool().begin().await?;
-        let cursor: i64 = meta_get(&mut *conn, PUSH_CURSOR).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let cursor: i64 = match prev {
+            Some(p) => p.last_seq,
+            None => meta_get(&mut *conn, PUSH_CURSOR).await?.and_then(|v| v.parse().ok()).unwrap_or(0),
+        };
         // CROSS JOIN keeps `changes` the outer loop, walked from the cursor.
         let rows = sqlx::query(
             "SELECT c.seq, c.change_id, c.entity, c.entity_id, coalesce(c.fields, a.after) AS fields, c.hlc, a.op, a.before \
@@ -160,6 +174,9 @@ impl Store {
             if rows.len() < limit { sqlx::query_scalar("SELECT max(seq) FROM changes").fetch_one(&mut *conn).await? } else { None };
         let ids: HashSet<String> = rows.iter().map(|r| r.get::<String, _>("entity_id")).collect();
         let mut clocks = load_clocks(&mut *conn, &ids).await?;
+        if let Some(p) = prev {
+            clocks.extend(p.clocks.iter().filter(|(id, _)| ids.contains(*id)).map(|(id, c)| (id.clone(), c.clone())));
+        }
         let mut out = Outgoing { changes: Vec::with_capacity(rows.len()), last_seq: cursor, clocks: HashMap::new() };
         for r in rows {
             out.last_seq = r.get("seq");
@@ -257,7 +274,9 @@ impl Store {
                 }
             }
         }
-        meta_set(tx.conn(), PUSH_CURSOR, Some(&out.last_seq.to_string())).await?;
+        // Never back: a pull may have moved the cursor past records it applied meanwhile.
+        let cursor: i64 = meta_get(tx.conn(), PUSH_CURSOR).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        meta_set(tx.conn(), PUSH_CURSOR, Some(&out.last_seq.max(cursor).to_string())).await?;
         tx.commit().await
     }
 
@@ -270,7 +289,16 @@ impl Store {
         sqlx::query("DELETE FROM sync_parked").execute(tx.conn()).await?;
         let mut all: Vec<RecordState> = parked.iter().filter_map(|r| serde_json::from_str(r).ok()).collect();
         all.extend_from_slice(records);
+        // With nothing local waiting, the push cursor follows the change log past what is
+        // applied here (never pushed back): a first sync pulling 100k records would otherwise
+        // rescan them all on each batch when looking for local edits to protect.
+        let last: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes").fetch_one(tx.conn()).await?;
+        let nothing_waiting = meta_get(tx.conn(), PUSH_CURSOR).await?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) >= last;
         let applied = apply_states(&mut tx, &all, false).await?;
+        if nothing_waiting {
+            let last: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes").fetch_one(tx.conn()).await?;
+            meta_set(tx.conn(), PUSH_CURSOR, Some(&last.to_string())).await?;
+        }
         meta_set(tx.conn(), PULL_CURSOR, Some(&cursor.to_string())).await?;
         tx.commit().await?;
         Ok(applied)

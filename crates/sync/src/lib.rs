@@ -12,7 +12,7 @@
 
 use mandate_domain::replication::{ApiError, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse};
 pub use mandate_domain::replication::{BlobStatus, CHUNK_BYTES};
-use mandate_store::sync::{Applied, ACCOUNT, LAST_SYNCED, SERVER};
+use mandate_store::sync::{Applied, Outgoing, ACCOUNT, LAST_SYNCED, SERVER};
 use mandate_store::{Store, StoreError};
 use serde::Serialize;
 use std::io::Write;
@@ -23,8 +23,11 @@ use zeroize::Zeroizing;
 /// Headless override of the keychain for the device token.
 pub const TOKEN_ENV: &str = "MANDATE_SYNC_TOKEN";
 const KEYCHAIN_SERVICE: &str = "mandate-sync";
-/// Changes per push and records per pull.
-pub const BATCH: usize = 2000;
+/// Changes per push: the server merges a push in one transaction, and bigger ones were slower.
+pub const PUSH_BATCH: usize = 2000;
+/// Records per pull (the server's maximum): each pulled batch is one transaction on the desktop,
+/// which re-indexes the actions it touches, so fewer, larger batches make a first sync faster.
+pub const PULL_BATCH: usize = mandate_domain::replication::MAX_BATCH;
 /// Where a CA certificate to trust (a server with a private or self-signed certificate) is kept.
 pub const CA_FILE: &str = "sync.ca_file";
 
@@ -325,33 +328,70 @@ async fn download_blobs(store: &Store, client: &Client, progress: &(dyn Fn(Progr
 
 /// Push everything waiting, then pull everything new.
 pub async fn sync(store: &Store, client: &Client, progress: &(dyn Fn(Progress) + Send + Sync)) -> Result<SyncReport> {
+    sync_in_batches(store, client, PUSH_BATCH, PULL_BATCH, progress).await
+}
+
+/// [`sync`] with other batch sizes: tests use tiny ones so that a few records cross several
+/// pipelined batches.
+pub async fn sync_in_batches(
+    store: &Store,
+    client: &Client,
+    push_batch: usize,
+    pull_batch: usize,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<SyncReport> {
     let mut report = SyncReport::default();
     let waiting = store.sync_status().await?.waiting.max(0) as u64;
     let mut done = 0u64;
+    // Pipelined: while the server merges one batch, the previous answer is recorded and the
+    // next batch read. A batch read ahead assumes the one before it was taken whole; after a
+    // refusal it is thrown away and read again once the refusal is recorded.
+    let mut out = store.outgoing(push_batch).await?;
+    let mut answered: Option<(Outgoing, PushResponse)> = None;
     loop {
-        let out = store.outgoing(BATCH).await?;
         if out.changes.is_empty() {
+            if let Some((o, r)) = answered.take() {
+                store.acknowledge_push(&o, &r).await?;
+            }
             if out.last_seq > store.sync_setting(mandate_store::sync::PUSH_CURSOR).await?.and_then(|v| v.parse().ok()).unwrap_or(0) {
                 // Only personal records (saved views…) were waiting: move past them.
                 store.acknowledge_push(&out, &PushResponse::default()).await?;
+                out = store.outgoing(push_batch).await?;
                 continue;
             }
             break;
         }
         let req = PushRequest { device_id: store.device_id().to_string(), changes: out.changes.clone() };
-        let resp = client.push(&req).await?;
-        store.acknowledge_push(&out, &resp).await?;
+        let (resp, next) = tokio::join!(client.push(&req), async {
+            if let Some((o, r)) = answered.take() {
+                store.acknowledge_push(&o, &r).await?;
+            }
+            store.outgoing_after(&out, push_batch).await
+        });
+        let (resp, next) = (resp?, next?);
+        let taken_whole = resp.refused.is_empty() && resp.restore.is_empty();
         report.pushed += resp.accepted.len();
         report.duplicate += resp.duplicate.len();
         report.conflicts += resp.conflicts;
-        report.refused.extend(resp.refused);
+        report.refused.extend(resp.refused.iter().cloned());
         done += out.changes.len() as u64;
         progress(Progress { phase: "push", done, total: waiting.max(done) });
+        if taken_whole {
+            answered = Some((std::mem::replace(&mut out, next), resp));
+        } else {
+            store.acknowledge_push(&out, &resp).await?;
+            out = store.outgoing(push_batch).await?;
+        }
     }
+    // Pipelined too: the next batch is fetched while this one is applied.
+    let mut r = client.pull(store.pull_cursor().await?, pull_batch).await?;
     loop {
-        let since = store.pull_cursor().await?;
-        let r = client.pull(since, BATCH).await?;
-        let a = store.apply_pulled(&r.records, r.cursor).await?;
+        let (a, next) = if r.more {
+            let (a, next) = tokio::join!(store.apply_pulled(&r.records, r.cursor), client.pull(r.cursor, pull_batch));
+            (a?, Some(next?))
+        } else {
+            (store.apply_pulled(&r.records, r.cursor).await?, None)
+        };
         report.pulled += r.records.len();
         report.applied.created += a.created;
         report.applied.updated += a.updated;
@@ -360,8 +400,9 @@ pub async fn sync(store: &Store, client: &Client, progress: &(dyn Fn(Progress) +
         report.applied.parked = a.parked;
         let left = if r.more { (r.remaining.max(0) as u64).max(1) } else { 0 };
         progress(Progress { phase: "pull", done: report.pulled as u64, total: report.pulled as u64 + left });
-        if !r.more {
-            break;
+        match next {
+            Some(n) => r = n,
+            None => break,
         }
     }
     report.uploaded = upload_blobs(store, client, progress).await?;
