@@ -4,6 +4,7 @@
 use crate::{invalid, App, AppError, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::HashMap;
 use ts_rs::TS;
 
 /// Everything the sync status and the Sync screen show.
@@ -128,20 +129,16 @@ impl From<mandate_sync::SyncError> for AppError {
     }
 }
 
+/// The action a conflict or refusal is about: its own id for an action, else the one it names.
+fn action_of(entity: &str, entity_id: &str, action_id: Option<String>) -> Option<String> {
+    action_id.or_else(|| (entity == "actions").then(|| entity_id.to_string()))
+}
+
 impl App {
-    /// Describe a record for people: its kind and the action it belongs to.
-    async fn describe(
-        &self,
-        s: &mandate_store::Store,
-        entity: &str,
-        entity_id: &str,
-        action_id: Option<String>,
-    ) -> (String, Option<String>) {
-        let action_id = action_id.or_else(|| (entity == "actions").then(|| entity_id.to_string()));
-        let number = match action_id.as_ref().and_then(|a| a.parse().ok()) {
-            Some(id) => s.action_file(id).await.ok().map(|f| f.action.number),
-            None => None,
-        };
+    /// Describe a record for people: its kind and the action it belongs to (by number, from
+    /// `numbers`, when this workspace has it).
+    fn describe(numbers: &HashMap<String, String>, entity: &str, action_id: Option<String>) -> (String, Option<String>) {
+        let number = action_id.as_ref().and_then(|a| numbers.get(a)).cloned();
         let word = entity_word(entity);
         let record = match (&number, entity) {
             (Some(n), "actions") => format!("Action {n}"),
@@ -158,9 +155,21 @@ impl App {
         };
         self.with(async |s| {
             let status = s.sync_status().await?;
+            let (open, refused) = (s.conflicts(true).await?, s.refusals().await?);
+            let refused_action = |r: &mandate_store::sync::StoredRefusal| {
+                let named = r.fields.as_ref().and_then(|f| f.get("action_id")).and_then(Value::as_str).map(str::to_string);
+                action_of(&r.entity, &r.entity_id, named)
+            };
+            let ids: Vec<String> = open
+                .iter()
+                .filter_map(|c| action_of(&c.entity, &c.entity_id, c.action_id.map(|a| a.to_string())))
+                .chain(refused.iter().filter_map(refused_action))
+                .collect();
+            let numbers = s.action_numbers(&ids).await?;
             let mut conflicts = vec![];
-            for c in s.conflicts(true).await? {
-                let (record, action) = self.describe(s, &c.entity, &c.entity_id, c.action_id.map(|a| a.to_string())).await;
+            for c in open {
+                let action = action_of(&c.entity, &c.entity_id, c.action_id.map(|a| a.to_string()));
+                let (record, action) = Self::describe(&numbers, &c.entity, action);
                 conflicts.push(ConflictView {
                     id: c.id.to_string(),
                     record,
@@ -173,9 +182,8 @@ impl App {
                 });
             }
             let mut refusals = vec![];
-            for r in s.refusals().await? {
-                let action_id = r.fields.as_ref().and_then(|f| f.get("action_id")).and_then(Value::as_str).map(str::to_string);
-                let (record, action) = self.describe(s, &r.entity, &r.entity_id, action_id).await;
+            for r in refused {
+                let (record, action) = Self::describe(&numbers, &r.entity, refused_action(&r));
                 let change = match &r.fields {
                     Some(Value::Object(m)) if !m.is_empty() => m
                         .iter()

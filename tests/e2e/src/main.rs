@@ -344,6 +344,10 @@ fn sync_with_server(ctx: &mut Ctx, s: &Session) -> Result<()> {
     if !page.contains("only an executive closes an action") {
         bail!("the refusal of the locally closed actions is not shown (first reason: {reason})");
     }
+    // Each refusal names its action by the number people use (2026-0042), not by an id.
+    if !(page.contains("Action 20") || page.contains(" on 20")) {
+        bail!("the refusals do not name their actions by number");
+    }
     let line = s.wait_text("[data-testid=sync-line]", "the refusals in the navigation's sync status", |t| t.contains("refused"))?;
     println!("  refusals shown with their reason; status line: {line}");
     ctx.check_screen(s, "16b-sync-status")?;
