@@ -111,7 +111,28 @@ impl std::fmt::Debug for Store {
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
+/// Keep OpenSSL (SQLCipher's cipher) from cleaning itself up in an `atexit` handler. sqlx
+/// closes connections on its own threads, so a process that ends with a workspace open (a CLI
+/// error path, a test) could run that cleanup while a connection is still freeing its OpenSSL
+/// contexts — and die of a double free instead of exiting with its code. The OS reclaims the
+/// memory anyway; SQLCipher wipes its keys when connections close. This must run before the
+/// first connection initialises OpenSSL, so every way of opening a workspace starts here.
+fn no_openssl_cleanup_at_exit() {
+    extern "C" {
+        fn OPENSSL_init_crypto(opts: u64, settings: *const std::ffi::c_void) -> std::ffi::c_int;
+    }
+    /// `OPENSSL_INIT_NO_ATEXIT` (OpenSSL 1.1.1 and later).
+    const NO_ATEXIT: u64 = 0x0008_0000;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: documented as callable at any time before or after other OpenSSL use; null
+    // settings mean the defaults.
+    ONCE.call_once(|| unsafe {
+        OPENSSL_init_crypto(NO_ATEXIT, std::ptr::null());
+    });
+}
+
 fn options(path: &Path, key: &DbKey) -> SqliteConnectOptions {
+    no_openssl_cleanup_at_exit();
     SqliteConnectOptions::new()
         .filename(path)
         // `key` must be the first statement on a connection; sqlx sends pragmas in insertion
@@ -163,6 +184,7 @@ impl Store {
             }
         }
         // Probe: key only, no journal or other pragmas that could write.
+        no_openssl_cleanup_at_exit();
         let probe = SqliteConnectOptions::new()
             .filename(path)
             .pragma("key", key.pragma_value().to_string())
