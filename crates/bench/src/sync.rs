@@ -51,7 +51,8 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-async fn one_backend(dir: &Path, label: &str, db: Db, actions: usize) -> Result<Vec<String>> {
+/// First sync, then (unless `first_only`) the desktop-to-desktop round trip.
+async fn one_backend(dir: &Path, label: &str, db: Db, actions: usize, first_only: bool) -> Result<Vec<String>> {
     let noop = |_: mandate_sync::Progress| {};
     accounts::add_office(&db, "OCOS", "Office of the Chief of Staff", OfficeKind::Office).await?;
     for u in ["first", "second"] {
@@ -91,7 +92,7 @@ async fn one_backend(dir: &Path, label: &str, db: Db, actions: usize) -> Result<
         first.as_secs_f64() / local.as_secs_f64()
     ));
     println!("{}", lines.last().expect("line"));
-    if FIRST_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
+    if first_only {
         handle.abort();
         return Ok(lines);
     }
@@ -178,11 +179,8 @@ async fn many(dir: &Path, label: &str, db: Db, clients: usize) -> Result<Vec<Str
 /// Only the first sync on SQLite (for working on it; not a BENCHMARKS.md run).
 pub async fn first_sync_only(dir: &Path, actions: usize) -> Result<String> {
     let db = Db::sqlite(&dir.join("server-sqlite")).await?;
-    FIRST_ONLY.store(true, std::sync::atomic::Ordering::Relaxed);
-    Ok(one_backend(dir, "SQLite", db, actions).await?.join("\n"))
+    Ok(one_backend(dir, "SQLite", db, actions, true).await?.join("\n"))
 }
-
-static FIRST_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Markdown lines for BENCHMARKS.md.
 pub async fn run(dir: &Path, actions: usize, clients: usize) -> Result<Vec<String>> {
@@ -191,12 +189,12 @@ pub async fn run(dir: &Path, actions: usize, clients: usize) -> Result<Vec<Strin
         "| what | ours | anchor | ratio |".to_string(),
         "|---|---|---|---:|".to_string(),
     ];
-    lines.extend(one_backend(dir, "SQLite", Db::sqlite(&dir.join("server-sqlite")).await?, actions).await?);
+    lines.extend(one_backend(dir, "SQLite", Db::sqlite(&dir.join("server-sqlite")).await?, actions, false).await?);
     lines.extend(many(dir, "SQLite", Db::sqlite(&dir.join("server-sqlite-many")).await?, clients).await?);
     match std::env::var("MANDATE_BENCH_DATABASE_URL") {
         Ok(admin) => {
             let url = fresh_pg(&admin, "mandate_bench").await?;
-            lines.extend(one_backend(dir, "PostgreSQL", Db::postgres(&url).await?, actions).await?);
+            lines.extend(one_backend(dir, "PostgreSQL", Db::postgres(&url).await?, actions, false).await?);
             let url = fresh_pg(&admin, "mandate_bench_many").await?;
             lines.extend(many(dir, "PostgreSQL", Db::postgres(&url).await?, clients).await?);
         }
