@@ -26,7 +26,7 @@ use std::str::FromStr;
 /// Path prefix of the HTTP API; bumped when the wire format changes incompatibly.
 pub const API_PREFIX: &str = "/v1";
 /// Most changes one push may carry, and most records one pull returns.
-pub const MAX_BATCH: usize = 5_000;
+pub const MAX_BATCH: usize = 10_000;
 /// Largest request body the server reads, after decompression.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 /// Table of the conflict records (replicated like the others, written only by the server).

@@ -247,7 +247,7 @@ impl Store {
             .execute(tx.conn())
             .await?;
         }
-        apply_states(&mut tx, &resp.restore, true).await?;
+        apply_states(&mut tx, resp.restore.iter(), true).await?;
         // A refused record the server does not have (or will not show) is taken back out of this
         // workspace, children first; the refusal keeps what it held.
         let restored: HashSet<&str> = resp.restore.iter().map(|r| r.entity_id.as_str()).collect();
@@ -287,14 +287,13 @@ impl Store {
         tx.set_actor("agency server");
         let parked: Vec<String> = sqlx::query_scalar("SELECT record FROM sync_parked").fetch_all(tx.conn()).await?;
         sqlx::query("DELETE FROM sync_parked").execute(tx.conn()).await?;
-        let mut all: Vec<RecordState> = parked.iter().filter_map(|r| serde_json::from_str(r).ok()).collect();
-        all.extend_from_slice(records);
+        let parked: Vec<RecordState> = parked.iter().filter_map(|r| serde_json::from_str(r).ok()).collect();
         // With nothing local waiting, the push cursor follows the change log past what is
         // applied here (never pushed back): a first sync pulling 100k records would otherwise
         // rescan them all on each batch when looking for local edits to protect.
         let last: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes").fetch_one(tx.conn()).await?;
         let nothing_waiting = meta_get(tx.conn(), PUSH_CURSOR).await?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) >= last;
-        let applied = apply_states(&mut tx, &all, false).await?;
+        let applied = apply_states(&mut tx, parked.iter().chain(records), false).await?;
         if nothing_waiting {
             let last: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes").fetch_one(tx.conn()).await?;
             meta_set(tx.conn(), PUSH_CURSOR, Some(&last.to_string())).await?;
@@ -538,56 +537,60 @@ fn references(table: &str, data: &Map<String, Value>) -> Vec<(&'static str, Stri
 
 /// Apply server states to this workspace (see the module docs). With `force`, the server's state
 /// replaces the local one outright (a refused change being put back).
-async fn apply_states(tx: &mut crate::write::Tx, states: &[RecordState], force: bool) -> Result<Applied> {
+async fn apply_states<'a>(tx: &mut crate::write::Tx, states: impl Iterator<Item = &'a RecordState>, force: bool) -> Result<Applied> {
     let mut applied = Applied::default();
-    if states.is_empty() {
-        return Ok(applied);
-    }
     // The newest state of each record only (a parked one may have been overtaken).
     let mut newest: HashMap<&str, &RecordState> = HashMap::new();
-    for s in states.iter().filter(|s| table_of(&s.entity).is_some()) {
+    for s in states.filter(|s| table_of(&s.entity).is_some()) {
         let e = newest.entry(s.entity_id.as_str()).or_insert(s);
         if s.seq >= e.seq {
             *e = s;
         }
     }
     let mut states: Vec<&RecordState> = newest.into_values().collect();
+    if states.is_empty() {
+        return Ok(applied);
+    }
     states.sort_by_key(|s| (REPLICATED.iter().position(|t| *t == s.entity), s.seq));
     let ids: HashSet<String> = states.iter().map(|s| s.entity_id.clone()).collect();
-    let ids_json = json_ids(&ids);
-    // What this workspace has of these records.
+    // What this workspace has of these records (each table asked only for its own ids: a batch
+    // of a first sync is thousands of records, none of them here yet).
     let mut local: HashMap<String, Map<String, Value>> = HashMap::new();
     for table in REPLICATED {
-        if !states.iter().any(|s| s.entity == *table) {
+        let mine: Vec<&String> = states.iter().filter(|s| s.entity == *table).map(|s| &s.entity_id).collect();
+        if mine.is_empty() {
             continue;
         }
         let rows: Vec<(String, String)> =
             sqlx::query_as(&format!("SELECT id, data FROM {table} WHERE id IN (SELECT value FROM json_each(?1))"))
-                .bind(&ids_json)
+                .bind(json_ids(mine))
                 .fetch_all(tx.conn())
                 .await?;
         for (id, d) in rows {
             local.insert(id, serde_json::from_str(&d).unwrap_or_default());
         }
     }
-    let clocks = load_clocks(tx.conn(), &ids).await?;
+    // Clocks and unpushed local edits only matter for records held here (one arriving new is
+    // taken as the server has it).
+    let held: HashSet<String> = local.keys().cloned().collect();
+    let clocks = load_clocks(tx.conn(), &held).await?;
     let tombstones: HashSet<String> =
         sqlx::query_scalar("SELECT entity_id FROM sync_tombstones WHERE entity_id IN (SELECT value FROM json_each(?1))")
-            .bind(&ids_json)
+            .bind(json_ids(&ids))
             .fetch_all(tx.conn())
             .await?
             .into_iter()
             .collect();
     // Local edits not pushed yet hold their fields until the server has merged them.
     let mut pending: HashMap<String, BTreeMap<String, String>> = HashMap::new();
-    if !force {
+    if !force && !held.is_empty() {
         let push: i64 = meta_get(tx.conn(), PUSH_CURSOR).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
         let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(
             "SELECT c.entity_id, coalesce(c.fields, a.after), c.hlc FROM changes c CROSS JOIN audit a ON a.seq = c.audit_seq \
              WHERE c.seq > ?1 AND c.remote = 0 AND c.entity_id IN (SELECT value FROM json_each(?2))",
         )
         .bind(push)
-        .bind(&ids_json)
+        .bind(json_ids(&held))
         .fetch_all(tx.conn())
         .await?;
         for (id, fields, hlc) in rows {

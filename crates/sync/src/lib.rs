@@ -10,7 +10,7 @@
 //! The device token lives in the OS credential store, like the database key; headless use puts
 //! it in `MANDATE_SYNC_TOKEN`. It is never logged, printed or written to a file.
 
-use mandate_domain::replication::{ApiError, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse};
+use mandate_domain::replication::{ApiError, Change, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse};
 pub use mandate_domain::replication::{BlobStatus, CHUNK_BYTES};
 use mandate_store::sync::{Applied, Outgoing, ACCOUNT, LAST_SYNCED, SERVER};
 use mandate_store::{Store, StoreError};
@@ -143,7 +143,19 @@ impl Client {
     }
 
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse> {
-        let body = gzip(&serde_json::to_vec(req).expect("requests serialise"));
+        self.push_changes(&req.device_id, &req.changes).await
+    }
+
+    /// [`Client::push`] without building a request that owns the changes (a first sync would
+    /// copy every change it sends).
+    pub async fn push_changes(&self, device_id: &str, changes: &[Change]) -> Result<PushResponse> {
+        /// The JSON of a [`PushRequest`], borrowed.
+        #[derive(Serialize)]
+        struct Body<'a> {
+            device_id: &'a str,
+            changes: &'a [Change],
+        }
+        let body = gzip(&serde_json::to_vec(&Body { device_id, changes }).expect("requests serialise"));
         let url = format!("{}/v1/push", self.base);
         let r = self
             .http
@@ -361,8 +373,7 @@ pub async fn sync_in_batches(
             }
             break;
         }
-        let req = PushRequest { device_id: store.device_id().to_string(), changes: out.changes.clone() };
-        let (resp, next) = tokio::join!(client.push(&req), async {
+        let (resp, next) = tokio::join!(client.push_changes(store.device_id(), &out.changes), async {
             if let Some((o, r)) = answered.take() {
                 store.acknowledge_push(&o, &r).await?;
             }
