@@ -101,9 +101,9 @@ async fn book_templates(app: State<'_, App>) -> R<Vec<TemplateEntry>> {
     app.book_templates().await
 }
 #[tauri::command]
-async fn notify_work(app: State<'_, App>, handle: tauri::AppHandle) -> R<()> {
+async fn notify_work(app: State<'_, App>, handle: tauri::AppHandle, only_new: bool) -> R<()> {
     use tauri_plugin_notification::NotificationExt;
-    if let Some(body) = app.work_summary().await? {
+    if let Some(body) = app.work_summary(only_new).await? {
         let _ = handle.notification().builder().title("Mandate — My work").body(body).show();
     }
     Ok(())

@@ -10,7 +10,6 @@ use ts_rs::TS;
 #[ts(export)]
 pub struct BriefRequest {
     /// `{view, filter, actions}` — a saved view, a filter, hand-picked action numbers.
-    #[ts(type = "{ view?: string | null, filter?: Record<string, unknown> | null, actions: string[] }")]
     pub selection: BookSelection,
     /// The briefing crate's `BookOptions` as JSON; missing fields take their defaults.
     #[ts(type = "Record<string, unknown>")]
@@ -34,7 +33,6 @@ pub struct BriefResult {
 #[ts(export)]
 pub struct TemplateEntry {
     pub name: String,
-    #[ts(type = "{ view?: string | null, filter?: Record<string, unknown> | null, actions: string[] }")]
     pub selection: BookSelection,
     #[ts(type = "Record<string, unknown>")]
     pub options: serde_json::Value,

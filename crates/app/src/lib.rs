@@ -118,9 +118,7 @@ pub struct Created {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct ActionPage {
-    #[ts(type = "Array<Record<string, unknown>>")]
     pub items: Vec<ListItem>,
-    #[ts(type = "number")]
     pub total: u64,
 }
 
@@ -128,7 +126,6 @@ pub struct ActionPage {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct ActionView {
-    #[ts(type = "Record<string, any>")]
     pub file: ActionFile,
     /// Office id → "CODE — Name".
     pub offices: BTreeMap<String, String>,
@@ -137,7 +134,6 @@ pub struct ActionView {
     pub overdue: bool,
     /// green / amber / red / none.
     pub stoplight: String,
-    #[ts(type = "Array<Record<string, any>>")]
     pub history: Vec<mandate_store::audit::Entry>,
 }
 
@@ -169,14 +165,12 @@ pub struct MyWork {
 #[ts(export)]
 pub struct TrendPoint {
     pub month: String,
-    #[ts(type = "Record<string, any>")]
     pub measures: Measures,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct Dashboard {
-    #[ts(type = "Record<string, any>")]
     pub report: MetricsReport,
     pub trend: Vec<TrendPoint>,
 }
@@ -201,9 +195,7 @@ pub struct NewActionForm {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct AuthorityEntry {
-    #[ts(type = "Record<string, any>")]
     pub authority: Authority,
-    #[ts(type = "Array<Record<string, any>>")]
     pub citing: Vec<ActionBrief>,
 }
 
@@ -213,6 +205,8 @@ pub struct App {
     store: RwLock<Option<Store>>,
     started: std::time::Instant,
     sync: std::sync::Mutex<sync::SyncState>,
+    /// The last work summary a notification showed (so a sync only notifies what is new).
+    last_summary: std::sync::Mutex<Option<String>>,
 }
 
 /// Launch figures for `cargo xtask bench` (printed when `MANDATE_STARTUP_REPORT` is set).
@@ -254,7 +248,13 @@ impl App {
     /// The workspace at `MANDATE_DB`, or the per-user default.
     pub fn new(path: Option<PathBuf>) -> App {
         let path = path.or_else(|| std::env::var_os("MANDATE_DB").map(PathBuf::from)).unwrap_or_else(default_path);
-        App { path, store: RwLock::new(None), started: std::time::Instant::now(), sync: Default::default() }
+        App {
+            path,
+            store: RwLock::new(None),
+            started: std::time::Instant::now(),
+            sync: Default::default(),
+            last_summary: Default::default(),
+        }
     }
 
     pub(crate) async fn with<T>(&self, f: impl AsyncFnOnce(&Store) -> Result<T>) -> Result<T> {
@@ -571,7 +571,19 @@ impl App {
     }
 
     /// One line for a desktop notification, or nothing when nothing needs the user.
-    pub async fn work_summary(&self) -> Result<Option<String>> {
+    /// The notification text for My work. With `only_new` (after a sync brought records), `None`
+    /// unless it differs from the last one shown: reminders repeat, syncs only announce changes.
+    pub async fn work_summary(&self, only_new: bool) -> Result<Option<String>> {
+        let summary = self.summarise_work().await?;
+        let mut last = self.last_summary.lock().expect("summary lock");
+        if only_new && *last == summary {
+            return Ok(None);
+        }
+        last.clone_from(&summary);
+        Ok(summary)
+    }
+
+    async fn summarise_work(&self) -> Result<Option<String>> {
         let w = self.my_work().await?;
         let mut parts = Vec::new();
         if !w.overdue.is_empty() {
@@ -690,6 +702,18 @@ async fn my_work(s: &Store) -> Result<MyWork> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records the window gets straight from a command (not inside one of the app's own types)
+    /// are exported here; everything the app's types contain is exported with them.
+    #[test]
+    fn export_record_bindings() {
+        use ts_rs::{Config, TS};
+        let cfg = Config::from_env();
+        Office::export_all(&cfg).unwrap();
+        Person::export_all(&cfg).unwrap();
+        SavedView::export_all(&cfg).unwrap();
+        ActionFilter::export_all(&cfg).unwrap();
+    }
 
     #[test]
     fn stoplights_follow_the_suspense() {

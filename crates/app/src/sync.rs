@@ -18,7 +18,6 @@ pub struct SyncView {
     /// UTC, RFC 3339.
     pub last_synced: Option<String>,
     /// Local changes not yet on the server.
-    #[ts(type = "number")]
     pub waiting: i64,
     pub conflicts: Vec<ConflictView>,
     pub refusals: Vec<RefusalView>,

@@ -316,6 +316,22 @@ async fn main() -> Result<()> {
             },
             false,
         ),
+        ("sorted by title", Box::new(move |_| ActionFilter { sort: Some(Sort::Title), limit: page, ..Default::default() }), false),
+        (
+            "by status in lifecycle order, reversed",
+            Box::new(move |_| ActionFilter { sort: Some(Sort::Status), descending: true, limit: page, ..Default::default() }),
+            false,
+        ),
+        (
+            "open, most urgent first",
+            Box::new(move |_| ActionFilter {
+                statuses: vec![Status::Issued, Status::Assigned, Status::InProgress, Status::Blocked],
+                sort: Some(Sort::Priority),
+                limit: page,
+                ..Default::default()
+            }),
+            false,
+        ),
         ("overdue", Box::new(move |_| ActionFilter { overdue: true, limit: page, ..Default::default() }), false),
         ("at risk", Box::new(move |_| ActionFilter { at_risk: true, limit: page, ..Default::default() }), false),
         ("unassigned", Box::new(move |_| ActionFilter { unassigned: true, limit: page, ..Default::default() }), false),

@@ -442,6 +442,9 @@ pub struct ListArgs {
     pub query: Option<String>,
     #[arg(long, value_enum)]
     pub sort: Option<SortArg>,
+    /// Reverse the sort order.
+    #[arg(long)]
+    pub descending: bool,
     #[arg(long)]
     pub limit: Option<u32>,
     #[arg(long, default_value_t = 0)]
@@ -453,6 +456,11 @@ pub enum SortArg {
     Suspense,
     Newest,
     Relevance,
+    Number,
+    Title,
+    Status,
+    Kind,
+    Priority,
 }
 
 impl ListArgs {
@@ -472,7 +480,13 @@ impl ListArgs {
                 SortArg::Suspense => Sort::Suspense,
                 SortArg::Newest => Sort::Newest,
                 SortArg::Relevance => Sort::Relevance,
+                SortArg::Number => Sort::Number,
+                SortArg::Title => Sort::Title,
+                SortArg::Status => Sort::Status,
+                SortArg::Kind => Sort::Kind,
+                SortArg::Priority => Sort::Priority,
             }),
+            descending: self.descending,
             limit: self.limit,
             offset: self.offset,
         }

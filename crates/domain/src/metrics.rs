@@ -37,6 +37,7 @@ pub struct MetricsRow {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Measures {
     pub actions: u64,
     pub open: u64,
@@ -61,6 +62,7 @@ pub struct Measures {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MetricsReport {
     pub as_of: NaiveDate,
     pub from: Option<NaiveDate>,

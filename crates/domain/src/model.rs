@@ -16,6 +16,7 @@ macro_rules! vocabulary {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal, $label:literal;)+ }) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         pub enum $name { $( #[serde(rename = $text)] $variant, )+ }
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -210,6 +211,7 @@ vocabulary!(
 /// and shown as a banner nobody is allowed to print.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct Marking(String);
 
 impl Marking {
@@ -267,6 +269,7 @@ impl fmt::Display for Marking {
 
 /// Who did something, and when.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Stamp {
     pub by: String,
     pub at: DateTime<Utc>,
@@ -274,6 +277,7 @@ pub struct Stamp {
 
 /// The person making a change, with what they are allowed to do.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Actor {
     pub name: String,
     pub role: UserRole,
@@ -287,6 +291,7 @@ impl Actor {
 
 /// The unit of work: a directive, tasker or formal action.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Action {
     pub id: Id,
     /// Short number people can say aloud ("2026-0042", or "EO 13526" for an executive order).
@@ -368,6 +373,7 @@ pub const AT_RISK_WINDOW_DAYS: i64 = 7;
 
 /// An entry in the authorities library.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Authority {
     pub id: Id,
     pub kind: AuthorityKind,
@@ -402,6 +408,7 @@ impl Authority {
 
 /// An action cites an authority.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Citation {
     pub id: Id,
     pub action_id: Id,
@@ -411,6 +418,7 @@ pub struct Citation {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Office {
     pub id: Id,
     /// Short symbol used on the command line and in tables (`OGC`, `DOE`).
@@ -422,6 +430,7 @@ pub struct Office {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Person {
     pub id: Id,
     pub name: String,
@@ -434,6 +443,7 @@ pub struct Person {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Concurrence {
     pub answer: ConcurrenceAnswer,
     /// Required for concur-with-comment and non-concur (the reason).
@@ -447,6 +457,7 @@ pub struct Concurrence {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Resolution {
     pub note: String,
     pub by: String,
@@ -455,6 +466,7 @@ pub struct Resolution {
 
 /// A stand-in acting for the assignee.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Delegation {
     pub to: String,
     #[serde(default)]
@@ -465,6 +477,7 @@ pub struct Delegation {
 
 /// One office's part in an action.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Assignment {
     pub id: Id,
     pub action_id: Id,
@@ -493,6 +506,7 @@ impl Assignment {
 
 /// A request to move an assignment's suspense, and its decision.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExtensionRequest {
     pub id: Id,
     pub action_id: Id,
@@ -506,6 +520,7 @@ pub struct ExtensionRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExtensionDecision {
     pub approved: bool,
     #[serde(default)]
@@ -515,6 +530,7 @@ pub struct ExtensionDecision {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Risk {
     pub id: Id,
     pub action_id: Id,
@@ -538,6 +554,7 @@ impl Risk {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImpactAssessment {
     pub id: Id,
     pub action_id: Id,
@@ -550,6 +567,7 @@ pub struct ImpactAssessment {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StatusUpdate {
     pub id: Id,
     pub action_id: Id,
@@ -560,6 +578,7 @@ pub struct StatusUpdate {
 
 /// A problem raised during execution.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Issue {
     pub id: Id,
     pub action_id: Id,
@@ -575,6 +594,7 @@ pub struct Issue {
 
 /// `action_id` <kind> `target_id` (e.g. EO 13489 revokes EO 13233).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Relation {
     pub id: Id,
     pub action_id: Id,
@@ -586,6 +606,7 @@ pub struct Relation {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Evaluation {
     pub id: Id,
     pub action_id: Id,
@@ -601,6 +622,7 @@ pub struct Evaluation {
 
 /// Metadata of a supporting document; the bytes are kept inside the encrypted database.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Document {
     pub id: Id,
     pub action_id: Id,
@@ -614,6 +636,7 @@ pub struct Document {
 
 /// One lifecycle step, kept so closures, reopenings and cancellations carry who and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Transition {
     pub id: Id,
     pub action_id: Id,
@@ -627,6 +650,7 @@ pub struct Transition {
 /// An action with everything recorded about it: what the rules need to decide, and what `show`
 /// prints.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ActionFile {
     pub action: Action,
     #[serde(default)]
@@ -700,6 +724,7 @@ impl ActionFile {
 
 /// What a list shows of an action.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ActionBrief {
     pub id: Id,
     pub number: String,
@@ -779,6 +804,7 @@ mod tests {
 /// A set of records of every kind, for bulk loading (sample data, benchmarks) — written by the
 /// store in the order their references need.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Records {
     pub offices: Vec<Office>,
     pub people: Vec<Person>,
@@ -820,6 +846,7 @@ impl Records {
 
 /// A named filter of the actions list ("My office's overdue taskers").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SavedView {
     pub id: Id,
     pub name: String,
@@ -830,6 +857,7 @@ pub struct SavedView {
 /// Which actions a briefing book holds: a saved view, a filter, or a hand-picked list
 /// (action numbers or ids). Hand-picked actions are added to what the view or filter selects.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields = nullable))]
 pub struct BookSelection {
     #[serde(default)]
     pub view: Option<String>,
@@ -841,6 +869,7 @@ pub struct BookSelection {
 
 /// A reusable briefing-book setup ("Weekly principal's book").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BookTemplate {
     pub id: Id,
     pub name: String,

@@ -15,6 +15,7 @@ use sqlx::Row;
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "AuditEntry"))]
 pub struct Entry {
     pub seq: i64,
     pub at: String,

@@ -20,6 +20,7 @@ pub use mandate_domain::filter::{ActionFilter, Sort};
 
 /// A response owed on an action (see [`Store::pending_responses`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PendingResponse {
     /// acknowledge, concur or extension.
     pub what: String,
@@ -49,6 +50,7 @@ fn pending_row(what: &str, r: &sqlx::sqlite::SqliteRow) -> Result<PendingRespons
 
 /// One row of the actions list — the stable JSON of `mandate action list --json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ListItem {
     pub id: Id,
     pub number: String,
@@ -72,6 +74,29 @@ pub fn fts_query(text: &str) -> Option<String> {
         return None;
     }
     Some(words.into_iter().enumerate().map(|(i, w)| if i + 1 == n { format!("{w}*") } else { w }).collect::<Vec<_>>().join(" "))
+}
+
+/// An action's place in the lifecycle, as SQL. Migration 5 indexes exactly this expression, so
+/// sorting by status walks an index (the test `lifecycle_order_matches_its_index` keeps the two
+/// the same).
+const LIFECYCLE_ORDER: &str = "CASE status WHEN 'draft' THEN 0 WHEN 'issued' THEN 1 WHEN 'assigned' THEN 2 \
+WHEN 'in_progress' THEN 3 WHEN 'blocked' THEN 4 WHEN 'completed' THEN 5 WHEN 'evaluated' THEN 6 WHEN 'closed' THEN 7 \
+WHEN 'cancelled' THEN 8 WHEN 'superseded' THEN 9 END";
+
+/// The ORDER BY of a list page. Every order is one an index holds (with `due, id` or the rowid
+/// as tie-breakers), so a page of 100k actions is read off an index, never sorted.
+fn order_by(sort: Sort, descending: bool) -> String {
+    let keys: &[&str] = match sort {
+        Sort::Newest => return if descending { "a.seq".into() } else { "a.seq DESC".into() },
+        Sort::Suspense | Sort::Relevance => &["a.due", "a.id"],
+        Sort::Number => &["a.number", "a.seq"],
+        Sort::Title => &["a.title", "a.seq"],
+        Sort::Status => &[LIFECYCLE_ORDER, "a.due", "a.id"],
+        Sort::Kind => &["a.kind", "a.due", "a.id"],
+        Sort::Priority => &["a.priority", "a.due", "a.id"],
+    };
+    let dir = if descending { " DESC" } else { "" };
+    keys.iter().map(|k| format!("{k}{dir}")).collect::<Vec<_>>().join(", ")
 }
 
 fn where_is_empty(w: &str) -> bool {
@@ -350,8 +375,7 @@ impl Store {
                     w.push_str(" AND ");
                     w.push_str(&clause);
                 }
-                // `(due, id)` is the order of the list indexes, so a page is read off an index, not sorted.
-                let order = if sort == Sort::Newest { "a.seq DESC" } else { "a.due, a.id" };
+                let order = order_by(sort, f.descending);
                 format!("SELECT {cols} FROM actions a WHERE {w} ORDER BY {order} LIMIT {limit} OFFSET {}", f.offset)
             }
         };
@@ -403,60 +427,14 @@ impl Store {
     /// One row per action for the success measures. A few whole-table scans grouped by action,
     /// joined in memory: correlated subqueries per action cost seconds at 100k actions.
     pub async fn metrics_rows(&self) -> Result<Vec<MetricsRow>> {
-        use std::collections::{HashMap, HashSet};
-        let bad = |what: &str| StoreError::Invalid(format!("a stored record has an unreadable {what}"));
         let mut conn = self.pool().acquire().await?;
-        let mut offices: HashMap<String, Vec<(String, Role)>> = HashMap::new();
-        let mut hours: HashMap<String, Vec<f64>> = HashMap::new();
-        // Streamed, not collected: at 100k actions there are ~300k assignment rows.
-        let mut rows = sqlx::query(
-            "SELECT s.action_id, o.code, s.role, \
-               CASE WHEN s.role = 'ocr' THEN (julianday(s.data->>'$.concurrence.at') - julianday(s.data->>'$.assigned.at')) * 24.0 END AS h \
-             FROM assignments s JOIN offices o ON o.id = s.office_id",
-        )
-        .fetch(&mut *conn);
-        use futures_util::TryStreamExt;
-        while let Some(r) = rows.try_next().await? {
-            let r = &r;
-            let action: String = r.get(0);
-            if let Some(h) = r.get::<Option<f64>, _>(3) {
-                hours.entry(action.clone()).or_default().push(h);
-            }
-            let role: Role = r.get::<String, _>(2).parse().map_err(|_| bad("assignment role"))?;
-            offices.entry(action).or_default().push((r.get(1), role));
-        }
-        drop(rows);
-        let ids = |sql: &'static str| sqlx::query_scalar::<_, String>(sql);
-        let cited: HashSet<String> = ids("SELECT DISTINCT action_id FROM citations").fetch_all(&mut *conn).await?.into_iter().collect();
-        let risked: HashSet<String> = ids("SELECT DISTINCT action_id FROM risks").fetch_all(&mut *conn).await?.into_iter().collect();
-        let evaluated: HashMap<String, (bool, bool)> = sqlx::query_as::<_, (String, bool, bool)>(
-            "SELECT action_id, data->'on_time' = 'true', data->'within_scope' = 'true' FROM evaluations",
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(a, t, s)| (a, (t, s)))
-        .collect();
-        let mut rows = sqlx::query(
-            "SELECT id, status, suspense, coalesce(issued_on, substr(data->>'created_at', 1, 10)) AS period, data->>'completed_at' AS completed_at FROM actions",
-        )
-        .fetch(&mut *conn);
-        let mut out = Vec::new();
-        while let Some(r) = rows.try_next().await? {
-            let id: String = r.get("id");
-            out.push(MetricsRow {
-                status: r.get::<String, _>("status").parse().map_err(|_| bad("status"))?,
-                suspense: r.get::<Option<String>, _>("suspense").and_then(|s| s.parse().ok()),
-                period_date: r.get::<String, _>("period").parse().map_err(|_| bad("date"))?,
-                completed_at: r.get::<Option<String>, _>("completed_at").and_then(|s| s.parse().ok()),
-                has_authority: cited.contains(&id),
-                has_risk: risked.contains(&id),
-                evaluation: evaluated.get(&id).copied(),
-                concurrence_hours: hours.remove(&id).unwrap_or_default(),
-                offices: offices.remove(&id).unwrap_or_default(),
-            });
-        }
-        Ok(out)
+        // The scans read whole tables once: with the ordinary page cache they would leave ~32 MB
+        // of pages nobody reads again in this connection (the desktop's memory target is for the
+        // whole Rust side). Shrinking the cache also frees what the connection held before.
+        sqlx::query(&format!("PRAGMA cache_size = -{SCAN_CACHE_KIB}")).execute(&mut *conn).await?;
+        let rows = metrics_rows(&mut conn).await;
+        sqlx::query(&format!("PRAGMA cache_size = -{}", crate::write::CACHE_KIB)).execute(&mut *conn).await?;
+        rows
     }
 
     /// Responses owed by an office (or by every office): assignments to acknowledge, OCR
@@ -541,4 +519,86 @@ mod tests {
         assert_eq!(normalise_number("Executive Order 13526"), "EO 13526");
         assert_eq!(normalise_number("2026-0042"), "2026-0042");
     }
+
+    #[test]
+    fn lifecycle_order_matches_its_index() {
+        let migration = include_str!("../migrations/20261203000005_sort_indexes.sql");
+        let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat(migration).contains(&flat(LIFECYCLE_ORDER)), "migration 5 must index LIFECYCLE_ORDER exactly");
+        // Every status has its place, in the lifecycle's order.
+        let places: Vec<usize> =
+            Status::ALL.iter().map(|s| LIFECYCLE_ORDER.find(&format!("'{}'", s.as_str())).expect("status listed")).collect();
+        assert!(places.windows(2).all(|w| w[0] < w[1]), "statuses in lifecycle order");
+    }
+}
+
+/// Page cache (KiB) of a connection while it scans whole tables for the success measures.
+const SCAN_CACHE_KIB: i64 = 2 * 1024;
+
+/// See [`Store::metrics_rows`]. The maps are keyed by the ids' 128 bits, not their text: at 100k
+/// actions they hold half a million keys, and the Dashboard is the desktop's memory peak.
+async fn metrics_rows(conn: &mut sqlx::SqliteConnection) -> Result<Vec<MetricsRow>> {
+    use futures_util::TryStreamExt;
+    use std::collections::{HashMap, HashSet};
+    let bad = |what: &str| StoreError::Invalid(format!("a stored record has an unreadable {what}"));
+    let key = |s: &str| s.parse::<Id>().map_err(|_| bad("id"));
+    let mut offices: HashMap<Id, Vec<(String, Role)>> = HashMap::new();
+    let mut hours: HashMap<Id, Vec<f64>> = HashMap::new();
+    // Streamed, not collected: at 100k actions there are ~300k assignment rows.
+    let mut rows = sqlx::query(
+        "SELECT s.action_id, o.code, s.role, \
+           CASE WHEN s.role = 'ocr' THEN (julianday(s.data->>'$.concurrence.at') - julianday(s.data->>'$.assigned.at')) * 24.0 END AS h \
+         FROM assignments s JOIN offices o ON o.id = s.office_id",
+    )
+    .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
+        let action = key(r.get::<&str, _>(0))?;
+        if let Some(h) = r.get::<Option<f64>, _>(3) {
+            hours.entry(action).or_default().push(h);
+        }
+        let role: Role = r.get::<&str, _>(2).parse().map_err(|_| bad("assignment role"))?;
+        offices.entry(action).or_default().push((r.get(1), role));
+    }
+    drop(rows);
+    let mut cited: HashSet<Id> = HashSet::new();
+    let mut rows = sqlx::query_scalar::<_, String>("SELECT DISTINCT action_id FROM citations").fetch(&mut *conn);
+    while let Some(a) = rows.try_next().await? {
+        cited.insert(key(&a)?);
+    }
+    drop(rows);
+    let mut risked: HashSet<Id> = HashSet::new();
+    let mut rows = sqlx::query_scalar::<_, String>("SELECT DISTINCT action_id FROM risks").fetch(&mut *conn);
+    while let Some(a) = rows.try_next().await? {
+        risked.insert(key(&a)?);
+    }
+    drop(rows);
+    let mut evaluated: HashMap<Id, (bool, bool)> = HashMap::new();
+    let mut rows = sqlx::query_as::<_, (String, bool, bool)>(
+        "SELECT action_id, data->'on_time' = 'true', data->'within_scope' = 'true' FROM evaluations",
+    )
+    .fetch(&mut *conn);
+    while let Some((a, t, s)) = rows.try_next().await? {
+        evaluated.insert(key(&a)?, (t, s));
+    }
+    drop(rows);
+    let mut rows = sqlx::query(
+        "SELECT id, status, suspense, coalesce(issued_on, substr(data->>'created_at', 1, 10)) AS period, data->>'completed_at' AS completed_at FROM actions",
+    )
+    .fetch(&mut *conn);
+    let mut out = Vec::new();
+    while let Some(r) = rows.try_next().await? {
+        let id = key(r.get::<&str, _>("id"))?;
+        out.push(MetricsRow {
+            status: r.get::<&str, _>("status").parse().map_err(|_| bad("status"))?,
+            suspense: r.get::<Option<&str>, _>("suspense").and_then(|s| s.parse().ok()),
+            period_date: r.get::<&str, _>("period").parse().map_err(|_| bad("date"))?,
+            completed_at: r.get::<Option<&str>, _>("completed_at").and_then(|s| s.parse().ok()),
+            has_authority: cited.contains(&id),
+            has_risk: risked.contains(&id),
+            evaluation: evaluated.get(&id).copied(),
+            concurrence_hours: hours.remove(&id).unwrap_or_default(),
+            offices: offices.remove(&id).unwrap_or_default(),
+        });
+    }
+    Ok(out)
 }

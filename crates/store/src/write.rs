@@ -124,7 +124,7 @@ impl Store {
 }
 
 /// Page cache of an ordinary connection (KiB, as SQLite's negative `cache_size`).
-pub(crate) const CACHE_KIB: i64 = 32 * 1024;
+pub(crate) const CACHE_KIB: i64 = 8 * 1024;
 /// Page cache while a bulk write runs: a transaction bigger than the cache spills pages to the
 /// WAL and rewrites them, which at 100k actions halves the load rate.
 const BULK_CACHE_KIB: i64 = 256 * 1024;

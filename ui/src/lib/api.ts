@@ -20,25 +20,14 @@ import type { WorkspaceStatus } from "./bindings/WorkspaceStatus";
 import type { SyncView } from "./bindings/SyncView";
 import type { SyncOutcome } from "./bindings/SyncOutcome";
 import type { ConnectForm } from "./bindings/ConnectForm";
+import type { ActionFilter } from "./bindings/ActionFilter";
+import type { Office } from "./bindings/Office";
+import type { Person } from "./bindings/Person";
+import type { SavedView } from "./bindings/SavedView";
 
-export type Filter = {
-  statuses?: string[];
-  kinds?: string[];
-  priorities?: string[];
-  office?: string | null;
-  overdue?: boolean;
-  at_risk?: boolean;
-  unassigned?: boolean;
-  due_from?: string | null;
-  due_to?: string | null;
-  text?: string | null;
-  sort?: "suspense" | "newest" | "relevance" | null;
-  limit?: number | null;
-  offset?: number;
-};
-
-export type Office = { id: string; code: string; name: string; kind: string };
-export type SavedView = { id: string; name: string; filter: Filter };
+/** What the actions list is filtered by (every field optional). */
+export type Filter = ActionFilter;
+export type { Office, Person, SavedView };
 
 /** The message of a failed command (an AppError from Rust, or anything else thrown). */
 export function errorText(e: unknown): string {
@@ -62,8 +51,8 @@ export const api = {
   createAction: (form: NewActionForm) => invoke<ActionView>("create_action", { form }),
   offices: () => invoke<Office[]>("offices"),
   addOffice: (code: string, name: string, kind: string) => invoke<Office>("add_office", { code, name, kind }),
-  people: () => invoke<Array<Record<string, any>>>("people"),
-  addPerson: (name: string, title: string, email: string | null, office: string | null) => invoke<Record<string, any>>("add_person", { name, title, email, office }),
+  people: () => invoke<Person[]>("people"),
+  addPerson: (name: string, title: string, email: string | null, office: string | null) => invoke<Person>("add_person", { name, title, email, office }),
   authorities: () => invoke<AuthorityEntry[]>("authorities"),
   dashboard: () => invoke<Dashboard>("dashboard"),
   myWork: () => invoke<MyWork>("my_work"),

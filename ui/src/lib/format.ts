@@ -1,8 +1,12 @@
 // Small pure helpers the screens share (unit-tested with Vitest).
+import type { ActionKind } from "./bindings/ActionKind";
+import type { Priority } from "./bindings/Priority";
+import type { Status } from "./bindings/Status";
 
-export const STATUSES = ["draft", "issued", "assigned", "in_progress", "blocked", "completed", "evaluated", "closed", "cancelled", "superseded"];
-export const KINDS = ["executive_order", "directive", "policy", "compliance", "tasker", "decision_memo", "memorandum"];
-export const PRIORITIES = ["routine", "priority", "immediate", "flash"];
+// The vocabularies, typed by the Rust enums they mirror (a misspelt name does not compile).
+export const STATUSES: Status[] = ["draft", "issued", "assigned", "in_progress", "blocked", "completed", "evaluated", "closed", "cancelled", "superseded"];
+export const KINDS: ActionKind[] = ["executive_order", "directive", "policy", "compliance", "tasker", "decision_memo", "memorandum"];
+export const PRIORITIES: Priority[] = ["routine", "priority", "immediate", "flash"];
 
 /** "in_progress" → "In progress". */
 export function label(word: string | null | undefined): string {

@@ -2,9 +2,10 @@
 // side counts and shows the system notification.
 import { invoke } from "@tauri-apps/api/core";
 
-export async function notifyWork() {
+/** `onlyNew`: after a sync, say nothing unless the summary changed since the last notification. */
+export async function notifyWork(onlyNew = false) {
   try {
-    await invoke("notify_work");
+    await invoke("notify_work", { onlyNew });
   } catch {
     // Notifications are a convenience; My work shows the same.
   }
