@@ -166,6 +166,9 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
     s.click("button[data-step='close']")?;
     s.wait_text("#action-status", "closed", |t| t == "Closed")?;
     ctx.check_screen(s, "07-action-closed")?;
+    // The banner carries this action's marking, not the workspace's highest.
+    let marking = s.text("#action-marking")?;
+    s.wait_text(".marking.top", "the action's marking", |t| t == marking)?;
 
     // The dashboard counts the new action, evaluated.
     s.go("#/dashboard")?;
@@ -183,6 +186,24 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
     s.choose("#pe-office", "OGC")?;
     s.click("form:has(#pe-name) button[type=submit]")?;
     s.wait_text("main table:last-of-type", "the new person", |t| t.contains("Jordan Lee") && t.contains("Deputy General Counsel"))?;
+
+    // The table sorts by any column: a click on a header sorts by it, a second click reverses.
+    s.go("#/actions")?;
+    s.choose("#f-status", "")?;
+    let titles = "const rows = [...document.querySelectorAll('#vtable .vrow[aria-rowindex]')].map(r => r.children[2]?.textContent ?? ''); \
+                  const head = document.querySelector('#vtable [role=columnheader]:nth-child(3)').getAttribute('aria-sort'); return [head, rows];";
+    let sorted = |v: &Value, dir: &str| -> bool {
+        let rows: Vec<&str> =
+            v[1].as_array().map(|a| a.iter().filter_map(Value::as_str).filter(|t| !t.is_empty()).collect()).unwrap_or_default();
+        v[0] == dir && rows.len() >= 5 && rows.windows(2).all(|w| if dir == "ascending" { w[0] <= w[1] } else { w[0] >= w[1] })
+    };
+    s.click("#vtable button.sort[title='Sort by title']")?;
+    s.wait_js(titles, "titles A to Z", |v| sorted(v, "ascending"))?;
+    s.click("#vtable button.sort[title='Sort by title']")?;
+    let z = s.wait_js(titles, "titles Z to A", |v| sorted(v, "descending"))?;
+    println!("  actions table sorted by title both ways (first now: {})", z[1][0]);
+    ctx.check_screen(s, "08b-actions-sorted")?;
+    s.click("#vtable button.sort[title='Sort by suspense']")?;
 
     for (hash, name) in [
         ("#/actions", "08-actions"),
@@ -260,8 +281,11 @@ fn hostile(ctx: &mut Ctx, s: &Session) -> Result<()> {
     s.type_into("#na-title", title)?;
     s.type_into("#na-official", "<b>Official</b>")?;
     s.type_into("#na-body", "<iframe src=\"javascript:window.__pwned=3\"></iframe>")?;
+    s.type_into("#na-marking", "CUI//SP-PRVCY")?;
     s.click("#na-submit")?;
     let shown = s.wait_text("#action-title", "the hostile title", |t| t.contains("onerror"))?;
+    // Its marking heads the window on its own page and in a list that shows it.
+    s.wait_text(".marking.top", "the action's CUI marking", |t| t == "CUI//SP-PRVCY")?;
     if shown != title {
         bail!("the title was altered: `{shown}`");
     }
@@ -269,6 +293,7 @@ fn hostile(ctx: &mut Ctx, s: &Session) -> Result<()> {
     s.go("#/actions")?;
     s.type_into("#search", &number)?;
     s.wait_text("#vtable", "the action in the list", |t| t.contains("onerror"))?;
+    s.wait_text(".marking.bottom", "the listed action's marking", |t| t == "CUI//SP-PRVCY")?;
     s.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'k', ctrlKey: true, bubbles: true}))", vec![])?;
     s.type_into("#palette-input", &number)?;
     s.wait_text(".palette ul", "the palette entry", |t| t.contains("onerror"))?;

@@ -122,6 +122,21 @@ impl Session {
         }
     }
 
+    /// Waits until `script`'s result satisfies `ok`.
+    pub fn wait_js(&self, script: &str, what: &str, ok: impl Fn(&Value) -> bool) -> Result<Value> {
+        let start = Instant::now();
+        loop {
+            let v = self.js(script, vec![]).unwrap_or(Value::Null);
+            if ok(&v) {
+                return Ok(v);
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                bail!("never saw {what}; last saw `{v}`");
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
     pub fn go(&self, hash: &str) -> Result<()> {
         self.js("location.hash = arguments[0]", vec![json!(hash)])?;
         Ok(())
