@@ -171,6 +171,10 @@ async fn open_file(path: String) -> R<()> {
     tauri_plugin_opener::open_path(path, None::<&str>).map_err(|e| AppError { message: e.to_string(), rule: None })
 }
 
+/// mimalloc for Rust and SQLite alike (see `mandate-alloc`).
+#[global_allocator]
+static ALLOCATOR: mandate_alloc::MiMalloc = mandate_alloc::MiMalloc;
+
 fn main() {
     // `--memory-probe`: the benchmark's measure of the Rust side without a window.
     if std::env::args().any(|a| a == "--memory-probe") {

@@ -142,8 +142,14 @@ async fn time_query(
     Ok((pct(times.clone(), 0.5), pct(times, 0.95), n))
 }
 
+/// mimalloc for Rust and SQLite alike (see `mandate-alloc`).
+#[global_allocator]
+static ALLOCATOR: mandate_alloc::MiMalloc = mandate_alloc::MiMalloc;
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
+    // Before any connection (the anchors open SQLite first): anchors and Mandate share the allocator.
+    anyhow::ensure!(mandate_alloc::use_mimalloc(), "SQLite did not take mimalloc");
     let quick = std::env::args().any(|a| a == "--quick");
     let n: usize = if quick { 10_000 } else { 100_000 };
     let runs = if quick { 50 } else { 200 };

@@ -20,6 +20,10 @@ use mandate_store::{key_source_for, DbKey, Profile, Store, StoreError};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// mimalloc for Rust and SQLite alike (see `mandate-alloc`).
+#[global_allocator]
+static ALLOCATOR: mandate_alloc::MiMalloc = mandate_alloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");

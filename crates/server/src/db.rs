@@ -53,6 +53,7 @@ impl Db {
     }
 
     async fn connect(url: &str, kind: Kind) -> anyhow::Result<Db> {
+        mandate_alloc::use_mimalloc();
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(if kind == Kind::Sqlite { 4 } else { 16 })

@@ -95,6 +95,10 @@ async fn open(cli: &Cli) -> anyhow::Result<Db> {
     }
 }
 
+/// mimalloc for Rust and SQLite alike (see `mandate-alloc`).
+#[global_allocator]
+static ALLOCATOR: mandate_alloc::MiMalloc = mandate_alloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()

@@ -133,6 +133,7 @@ fn no_openssl_cleanup_at_exit() {
 
 fn options(path: &Path, key: &DbKey) -> SqliteConnectOptions {
     no_openssl_cleanup_at_exit();
+    mandate_alloc::use_mimalloc();
     SqliteConnectOptions::new()
         .filename(path)
         // `key` must be the first statement on a connection; sqlx sends pragmas in insertion
