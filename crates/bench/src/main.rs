@@ -470,5 +470,11 @@ const NOTES: &str = "## Reading these figures
   repeats words such as *report*) combined with other filters: the set of matches is built once
   per query. (Tried without gain: letting a word with few matches drive the query instead.)
   Counts of a bare search come from the full-text index.
+- **Allocator.** Every binary uses mimalloc for Rust and SQLite alike (`mandate-alloc`); the
+  benchmark gives SQLite the same allocator before the anchors run, so anchors and Mandate are
+  measured alike. On a first sync of ~100k changes glibc's malloc cost ~16–20 % of the time.
+- **Machine speed.** The VM's speed varies between sessions by more than 2×: the anchors in the
+  same run are the yardstick (compare the naive loop's rows/s with the ~5.7k of
+  `PERFORMANCE-ANCHORS.md`).
 - The desktop section: launch time is wall clock from starting the release app to its first screen drawn with data (the window reports it); memory is read from /proc (VmHWM).
 ";
