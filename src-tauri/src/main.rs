@@ -176,6 +176,7 @@ async fn open_file(path: String) -> R<()> {
 static ALLOCATOR: mandate_alloc::MiMalloc = mandate_alloc::MiMalloc;
 
 fn main() {
+    mandate_alloc::return_memory_promptly();
     // `--memory-probe`: the benchmark's measure of the Rust side without a window.
     if std::env::args().any(|a| a == "--memory-probe") {
         let report = tauri::async_runtime::block_on(App::new(None).memory_probe());

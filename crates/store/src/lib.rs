@@ -132,8 +132,9 @@ fn no_openssl_cleanup_at_exit() {
 }
 
 fn options(path: &Path, key: &DbKey) -> SqliteConnectOptions {
-    no_openssl_cleanup_at_exit();
+    // The allocator first: OpenSSL takes one only before its first allocation.
     mandate_alloc::use_mimalloc();
+    no_openssl_cleanup_at_exit();
     SqliteConnectOptions::new()
         .filename(path)
         // `key` must be the first statement on a connection; sqlx sends pragmas in insertion
