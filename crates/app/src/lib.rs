@@ -570,7 +570,6 @@ impl App {
         self.with(async |s| my_work(s).await).await
     }
 
-    /// One line for a desktop notification, or nothing when nothing needs the user.
     /// The notification text for My work. With `only_new` (after a sync brought records), `None`
     /// unless it differs from the last one shown: reminders repeat, syncs only announce changes.
     pub async fn work_summary(&self, only_new: bool) -> Result<Option<String>> {
