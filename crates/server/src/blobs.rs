@@ -132,6 +132,7 @@ pub async fn put_chunk(db: &Db, who: &Identity, sha: &str, idx: u32, size: u64, 
         sqlx::query("UPDATE blobs SET complete = 1 WHERE sha256 = $1").bind(sha).execute(&mut *tx).await?;
     }
     tx.commit().await?;
+    db.after_write();
     status(db, who, sha).await
 }
 

@@ -489,6 +489,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         }
     }
     tx.commit().await?;
+    db.after_write();
     resp.refused = refusals.into_iter().map(|(_, r)| r).collect();
     if let Some(m) = metrics {
         Metrics::add(&m.pushes, 1);

@@ -26,6 +26,9 @@ pub const PULL_CURSOR: &str = "sync.pull_cursor";
 pub const SERVER: &str = "sync.server";
 pub const ACCOUNT: &str = "sync.account";
 pub const LAST_SYNCED: &str = "sync.last_synced";
+/// A pulled batch this big (a first sync's) is applied with the bulk page cache: with the
+/// ordinary one its dirty pages spill to the WAL and are written twice.
+const BULK_PULL: usize = 1000;
 
 /// A batch of the outbox, ready to push.
 #[derive(Debug, Clone)]
@@ -284,6 +287,9 @@ impl Store {
     /// parked earlier are retried first.
     pub async fn apply_pulled(&self, records: &[RecordState], cursor: i64) -> Result<Applied> {
         let mut tx = self.begin().await?;
+        if records.len() >= BULK_PULL {
+            tx.bulk().await?;
+        }
         tx.set_actor("agency server");
         let parked: Vec<String> = sqlx::query_scalar("SELECT record FROM sync_parked").fetch_all(tx.conn()).await?;
         sqlx::query("DELETE FROM sync_parked").execute(tx.conn()).await?;
