@@ -36,6 +36,8 @@ pub struct Db {
     pub kind: Kind,
     /// SQLite's write-ahead log, checkpointed off the pushes' path (see [`Db::after_write`]).
     wal: Option<std::sync::Arc<Wal>>,
+    /// Pushes into SQLite take turns here (see [`Db::push_turn`]).
+    push_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Debug)]
@@ -78,7 +80,7 @@ impl Db {
                         use sqlx::Executor;
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; \
-                             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864",
+                             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -65536",
                         )
                         .await?;
                     }
@@ -93,7 +95,20 @@ impl Db {
             Kind::Sqlite => SQLITE.run(&pool).await?,
             Kind::Postgres => POSTGRES.run(&pool).await?,
         }
-        Ok(Db { pool, kind, wal: None })
+        Ok(Db { pool, kind, wal: None, push_turn: Default::default() })
+    }
+
+    /// Wait for this push's turn to write. Pushes are serialised by the counter row in any case
+    /// (module docs); with SQLite a push that found the database locked would sleep in SQLite's
+    /// busy handler (up to 100 ms a try) and miss the moment the other commits, so pushes to
+    /// SQLite queue here instead and the next starts as soon as the last one is done. A
+    /// desktop keeps two pushes in flight for this: the server reads and checks one while it
+    /// writes the other. PostgreSQL wakes a waiting transaction itself.
+    pub async fn push_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.kind {
+            Kind::Sqlite => Some(self.push_turn.lock().await),
+            Kind::Postgres => None,
+        }
     }
 
     /// Call after a write commits. SQLite connections here never checkpoint on commit

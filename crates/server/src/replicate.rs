@@ -202,6 +202,7 @@ fn op_word(op: Op) -> &'static str {
 /// Merge changes as `who` (already checked by [`check_batch`], or made by the server itself).
 pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics: Option<&Metrics>) -> Result<PushResponse, Failure> {
     let caller = caller(who);
+    let turn = db.push_turn().await;
     let mut tx = db.pool.begin().await?;
     // Take the counter row first: this serialises pushes (see the module docs in db.rs).
     sqlx::query("UPDATE counter SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
@@ -489,6 +490,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         }
     }
     tx.commit().await?;
+    drop(turn);
     db.after_write();
     resp.refused = refusals.into_iter().map(|(_, r)| r).collect();
     if let Some(m) = metrics {

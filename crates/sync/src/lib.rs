@@ -10,11 +10,12 @@
 //! The device token lives in the OS credential store, like the database key; headless use puts
 //! it in `MANDATE_SYNC_TOKEN`. It is never logged, printed or written to a file.
 
-use mandate_domain::replication::{ApiError, Change, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse};
+use mandate_domain::replication::{ApiError, Change, EnrolRequest, EnrolResponse, Op, PullResponse, PushRequest, PushResponse};
 pub use mandate_domain::replication::{BlobStatus, CHUNK_BYTES};
 use mandate_store::sync::{Applied, Outgoing, ACCOUNT, LAST_SYNCED, SERVER};
 use mandate_store::{Store, StoreError};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -74,6 +75,7 @@ fn load_token(store: &Store) -> Result<Zeroizing<String>> {
 }
 
 /// An HTTP client for one server, with the device's token.
+#[derive(Clone)]
 pub struct Client {
     base: String,
     token: Zeroizing<String>,
@@ -149,13 +151,21 @@ impl Client {
     /// [`Client::push`] without building a request that owns the changes (a first sync would
     /// copy every change it sends).
     pub async fn push_changes(&self, device_id: &str, changes: &[Change]) -> Result<PushResponse> {
-        /// The JSON of a [`PushRequest`], borrowed.
+        self.send_push(self.push_body(device_id, changes)).await
+    }
+
+    /// The compressed JSON of a [`PushRequest`], made from borrowed changes.
+    pub fn push_body(&self, device_id: &str, changes: &[Change]) -> Vec<u8> {
         #[derive(Serialize)]
         struct Body<'a> {
             device_id: &'a str,
             changes: &'a [Change],
         }
-        let body = gzip(&serde_json::to_vec(&Body { device_id, changes }).expect("requests serialise"));
+        gzip(&serde_json::to_vec(&Body { device_id, changes }).expect("requests serialise"))
+    }
+
+    /// Send a body made by [`Client::push_body`].
+    pub async fn send_push(&self, body: Vec<u8>) -> Result<PushResponse> {
         let url = format!("{}/v1/push", self.base);
         let r = self
             .http
@@ -338,6 +348,42 @@ async fn download_blobs(store: &Store, client: &Client, progress: &(dyn Fn(Progr
     Ok(got)
 }
 
+/// Pushes a desktop keeps in flight: the server checks one while it merges another.
+const IN_FLIGHT: usize = 2;
+
+/// A push sent and not yet answered.
+struct InFlight {
+    out: Outgoing,
+    /// The records it changes.
+    ids: HashSet<String>,
+    task: tokio::task::JoinHandle<Result<PushResponse>>,
+}
+
+/// What the batch read ahead may assume about the pushes unanswered when it was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ahead {
+    /// Nothing: it touches none of their records, so it can go beside them.
+    Free,
+    /// That the one push before it (the only one unanswered) is taken whole.
+    AfterPrevious,
+    /// Too much: read it again once they are answered.
+    Reread,
+}
+
+fn touched(changes: &[Change]) -> HashSet<String> {
+    changes.iter().map(|c| c.entity_id.clone()).collect()
+}
+
+/// `changes` only create records, none of them in `ids`, and none refers to a record in `ids`
+/// (as its action or in any other field): the server may merge them before or after the batch
+/// that holds `ids` with the same result. (An edit or a delete names its record's action only
+/// when that field changes, so those always wait their turn.)
+fn independent(changes: &[Change], ids: &HashSet<String>) -> bool {
+    changes.iter().all(|c| {
+        c.op == Op::Create && !ids.contains(&c.entity_id) && !c.fields.values().any(|v| v.as_str().is_some_and(|s| ids.contains(s)))
+    })
+}
+
 /// Push everything waiting, then pull everything new.
 pub async fn sync(store: &Store, client: &Client, progress: &(dyn Fn(Progress) + Send + Sync)) -> Result<SyncReport> {
     sync_in_batches(store, client, PUSH_BATCH, PULL_BATCH, progress).await
@@ -355,50 +401,71 @@ pub async fn sync_in_batches(
     let mut report = SyncReport::default();
     let waiting = store.sync_status().await?.waiting.max(0) as u64;
     let mut done = 0u64;
-    // Pipelined: while the server merges one batch, the previous answer is recorded and the
-    // next batch read. A batch read ahead assumes the one before it was taken whole; after a
-    // refusal it is thrown away and read again once the refusal is recorded.
+    // Pipelined, up to `IN_FLIGHT` pushes at a time: while the server merges one batch, the
+    // next is read, sent and checked, and answers are recorded as they come. A batch read while
+    // others were unanswered is sent beside them only when it does not touch or refer to their
+    // records (`Ahead`): then neither its bases nor the server's order of merging depend on how
+    // they are answered. Otherwise it waits for them; after any refusal everything read ahead is
+    // thrown away and read again once the refusals are recorded.
+    let mut inflight: std::collections::VecDeque<InFlight> = Default::default();
     let mut out = store.outgoing(push_batch).await?;
-    let mut answered: Option<(Outgoing, PushResponse)> = None;
+    let mut ahead = Ahead::Free;
+    let mut reread = false;
     loop {
-        if out.changes.is_empty() {
-            if let Some((o, r)) = answered.take() {
-                store.acknowledge_push(&o, &r).await?;
+        let can_send = !out.changes.is_empty()
+            && !reread
+            && inflight.len() < IN_FLIGHT
+            && (ahead == Ahead::Free || (ahead == Ahead::AfterPrevious && inflight.is_empty()));
+        if can_send {
+            let body = client.push_body(store.device_id(), &out.changes);
+            let c = client.clone();
+            let task = tokio::spawn(async move { c.send_push(body).await });
+            let ids = touched(&out.changes);
+            let next = store.outgoing_after(&out, push_batch).await?;
+            ahead = if independent(&next.changes, &ids) && inflight.iter().all(|f| independent(&next.changes, &f.ids)) {
+                Ahead::Free
+            } else if inflight.is_empty() {
+                Ahead::AfterPrevious
+            } else {
+                Ahead::Reread
+            };
+            inflight.push_back(InFlight { ids, task, out: std::mem::replace(&mut out, next) });
+            continue;
+        }
+        let Some(f) = inflight.pop_front() else {
+            if reread || ahead == Ahead::Reread {
+                out = store.outgoing(push_batch).await?;
+                (reread, ahead) = (false, Ahead::Free);
+                continue;
             }
-            if out.last_seq > store.sync_setting(mandate_store::sync::PUSH_CURSOR).await?.and_then(|v| v.parse().ok()).unwrap_or(0) {
+            if out.changes.is_empty()
+                && out.last_seq > store.sync_setting(mandate_store::sync::PUSH_CURSOR).await?.and_then(|v| v.parse().ok()).unwrap_or(0)
+            {
                 // Only personal records (saved views…) were waiting: move past them.
                 store.acknowledge_push(&out, &PushResponse::default()).await?;
                 out = store.outgoing(push_batch).await?;
                 continue;
             }
             break;
+        };
+        let resp = f.task.await.map_err(|e| SyncError::Setup(format!("the push stopped: {e}")))??;
+        store.acknowledge_push(&f.out, &resp).await?;
+        if !(resp.refused.is_empty() && resp.restore.is_empty()) {
+            reread = true;
         }
-        let (resp, next) = tokio::join!(client.push_changes(store.device_id(), &out.changes), async {
-            if let Some((o, r)) = answered.take() {
-                store.acknowledge_push(&o, &r).await?;
-            }
-            store.outgoing_after(&out, push_batch).await
-        });
-        let (resp, next) = (resp?, next?);
-        let taken_whole = resp.refused.is_empty() && resp.restore.is_empty();
         report.pushed += resp.accepted.len();
         report.duplicate += resp.duplicate.len();
         report.conflicts += resp.conflicts;
-        report.refused.extend(resp.refused.iter().cloned());
-        done += out.changes.len() as u64;
+        report.refused.extend(resp.refused);
+        done += f.out.changes.len() as u64;
         progress(Progress { phase: "push", done, total: waiting.max(done) });
-        if taken_whole {
-            answered = Some((std::mem::replace(&mut out, next), resp));
-        } else {
-            store.acknowledge_push(&out, &resp).await?;
-            out = store.outgoing(push_batch).await?;
-        }
     }
     // Pipelined too: the next batch is fetched while this one is applied.
     let mut r = client.pull(store.pull_cursor().await?, pull_batch).await?;
     loop {
         let (a, next) = if r.more {
-            let (a, next) = tokio::join!(store.apply_pulled(&r.records, r.cursor), client.pull(r.cursor, pull_batch));
+            let (a, next) =
+                tokio::join!(async { store.apply_pulled(&r.records, r.cursor).await }, async { client.pull(r.cursor, pull_batch).await });
             (a?, Some(next?))
         } else {
             (store.apply_pulled(&r.records, r.cursor).await?, None)
