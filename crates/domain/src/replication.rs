@@ -579,8 +579,9 @@ pub fn action_of(entity: &str, entity_id: &str, data: &Map<String, Value>) -> Op
 /// clients cannot plant something the desktops would fail to read).
 pub fn check_record(entity: &str, data: &Map<String, Value>) -> Result<(), String> {
     use crate::model::*;
+    // Read from the borrowed map: a server checks every record of every push.
     fn is<T: serde::de::DeserializeOwned>(data: &Map<String, Value>) -> Result<(), String> {
-        serde_json::from_value::<T>(Value::Object(data.clone())).map(|_| ()).map_err(|e| e.to_string())
+        T::deserialize(data).map(|_| ()).map_err(|e| e.to_string())
     }
     let r = match entity {
         "offices" => is::<Office>(data),

@@ -157,6 +157,9 @@ pub struct Rec {
     pub stored: Stored,
     pub seq: i64,
     pub creator_office: Option<String>,
+    /// `stored.data` as JSON when a push already has it (a record it creates is its change's
+    /// fields, serialised before the push's turn): saved as is.
+    pub data_json: Option<String>,
 }
 
 impl Rec {
@@ -202,6 +205,7 @@ pub fn rec_from_row(r: &AnyRow) -> anyhow::Result<Rec> {
         },
         seq: r.try_get("seq")?,
         creator_office: r.try_get("creator_office")?,
+        data_json: None,
     })
 }
 
@@ -254,7 +258,10 @@ pub async fn save_records(kind: Kind, conn: &mut sqlx::AnyConnection, recs: &[&R
                 .bind(r.entity_id.clone())
                 .bind(r.entity.clone())
                 .bind(r.action_id.clone())
-                .bind(serde_json::to_string(&r.stored.data)?)
+                .bind(match &r.data_json {
+                    Some(json) => json.clone(),
+                    None => serde_json::to_string(&r.stored.data)?,
+                })
                 .bind(serde_json::to_string(&r.stored.clocks)?)
                 .bind(r.stored.deleted.clone())
                 .bind(r.seq)

@@ -202,6 +202,16 @@ fn op_word(op: Op) -> &'static str {
 /// Merge changes as `who` (already checked by [`check_batch`], or made by the server itself).
 pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics: Option<&Metrics>) -> Result<PushResponse, Failure> {
     let caller = caller(who);
+    // What depends on the changes alone is done before this push's turn, while another push
+    // may be writing: each change's fields as JSON (its audit entry, and the record it creates)
+    // and whether a created record is valid.
+    let prepared: Vec<(String, Option<Result<(), String>>)> = changes
+        .iter()
+        .map(|c| {
+            let json = serde_json::to_string(&c.fields).map_err(anyhow::Error::from)?;
+            Ok((json, (c.op == Op::Create).then(|| rep::check_record(&c.entity, &c.fields))))
+        })
+        .collect::<Result<_, Failure>>()?;
     let turn = db.push_turn().await;
     let mut tx = db.pool.begin().await?;
     // Take the counter row first: this serialises pushes (see the module docs in db.rs).
@@ -250,7 +260,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     // change in the same push that was based on a refused one is judged against what the device
     // had seen before it.
     let mut refused_stamps: HashMap<(String, String, String), Option<String>> = HashMap::new();
-    for mut c in changes {
+    for (mut c, (fields_json, create_check)) in changes.into_iter().zip(prepared) {
         for (f, b) in c.base.iter_mut() {
             while let Some(earlier) = refused_stamps.get(&(c.entity_id.clone(), f.clone(), b.clone())) {
                 match earlier {
@@ -295,8 +305,14 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
             continue;
         }
         let merged = rep::merge(current.map(|r| &r.stored), &c, action_id.as_ref().and_then(|a| a.parse().ok()));
+        // A create of a record the server lacks makes the record its fields, checked already.
+        let fresh = current.is_none() && c.op == Op::Create;
         if merged.state.deleted.is_none() {
-            if let Err(e) = rep::check_record(&c.entity, &merged.state.data) {
+            let check = match create_check {
+                Some(checked) if fresh => checked,
+                _ => rep::check_record(&c.entity, &merged.state.data),
+            };
+            if let Err(e) = check {
                 refusal_id += 1;
                 refusals.push((refusal_id, refuse(e)));
                 note_refused(&mut refused_stamps, &c);
@@ -326,6 +342,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
                     stored: merged.state,
                     seq,
                     creator_office,
+                    data_json: fresh.then(|| fields_json.clone()),
                 },
             );
             dirty.insert(c.entity_id.clone());
@@ -352,6 +369,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
                     stored: Stored { data, clocks: Clocks::new(&conflict.lost_hlc), deleted: None },
                     seq,
                     creator_office: None,
+                    data_json: None,
                 },
             );
             dirty.insert(cid);
@@ -395,7 +413,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
             grants.push((a, o, r));
         }
         audit_seq += 1;
-        let fields = serde_json::to_string(&c.fields).map_err(anyhow::Error::from)?;
+        let fields = fields_json;
         let op = op_word(c.op);
         let hash = audit_hash(&head, audit_seq, &at, &who.username, &who.device_id, &c.entity, &c.entity_id, op, &fields);
         audits.push(AuditRow {
