@@ -13,6 +13,7 @@
 //! - A record whose parent has not arrived (or is an action this user may not see) is parked and
 //!   retried on each pull, never written with a dangling reference.
 
+macro_rules! tm { ($n:expr, $e:expr) => {{ let __t = std::time::Instant::now(); let __r = $e; eprintln!("TIMING {} {}", $n, __t.elapsed().as_micros()); __r }} }
 use crate::{meta_get, write::Put, Result, Store, StoreError};
 use mandate_domain::replication::{self as rep, Change, Clocks, Conflict, Op, PushResponse, RecordState, CONFLICTS, REPLICATED};
 use mandate_domain::Id;
@@ -234,7 +235,7 @@ impl Store {
         let refused_records: HashSet<&str> = resp.refused.iter().map(|r| r.entity_id.as_str()).collect();
         let agreed: Vec<(String, Clocks)> =
             out.clocks.iter().filter(|(id, _)| !refused_records.contains(id.as_str())).map(|(a, b)| (a.clone(), b.clone())).collect();
-        save_clocks(tx.conn(), &agreed).await?;
+        tm!("A.ack_clocks", save_clocks(tx.conn(), &agreed).await?);
         let at = tx.now().to_rfc3339();
         for c in &out.changes {
             let Some(r) = refused.get(c.change_id.as_str()) else { continue };
@@ -299,13 +300,13 @@ impl Store {
         // rescan them all on each batch when looking for local edits to protect.
         let last: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes").fetch_one(tx.conn()).await?;
         let nothing_waiting = meta_get(tx.conn(), PUSH_CURSOR).await?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) >= last;
-        let applied = apply_states(&mut tx, parked.iter().chain(records), false).await?;
+        let applied = tm!("B.apply_states", apply_states(&mut tx, parked.iter().chain(records), false).await?);
         if nothing_waiting {
             let last: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes").fetch_one(tx.conn()).await?;
             meta_set(tx.conn(), PUSH_CURSOR, Some(&last.to_string())).await?;
         }
         meta_set(tx.conn(), PULL_CURSOR, Some(&cursor.to_string())).await?;
-        tx.commit().await?;
+        tm!("B.commit", tx.commit().await?);
         Ok(applied)
     }
 
@@ -607,14 +608,24 @@ async fn apply_states<'a>(tx: &mut crate::write::Tx, states: impl Iterator<Item 
             }
         }
     }
-    // Which referenced records exist (here, or arriving in this batch).
+    // Which referenced records exist (here, or arriving in this batch). Whether one arriving
+    // in this batch is here already was read above; those arriving new count once applied.
     let mut wanted: HashMap<&'static str, HashSet<String>> = HashMap::new();
+    let mut present: HashSet<String> = HashSet::new();
+    let arriving: HashMap<&str, &str> = states.iter().map(|s| (s.entity_id.as_str(), s.entity.as_str())).collect();
     for s in &states {
         for (t, id) in references(&s.entity, &s.data) {
-            wanted.entry(t).or_default().insert(id);
+            match arriving.get(id.as_str()) {
+                None => {
+                    wanted.entry(t).or_default().insert(id);
+                }
+                Some(entity) if *entity == t && local.contains_key(&id) => {
+                    present.insert(id);
+                }
+                Some(_) => {}
+            }
         }
     }
-    let mut present: HashSet<String> = HashSet::new();
     for (t, want) in &wanted {
         let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT id FROM {t} WHERE id IN (SELECT value FROM json_each(?1))"))
             .bind(json_ids(want))
@@ -690,11 +701,11 @@ async fn apply_states<'a>(tx: &mut crate::write::Tx, states: impl Iterator<Item 
         let action = rep::action_of(table, &s.entity_id, &data);
         puts.push(Put::remote(table, id, action, mine.cloned().map(Value::Object), Value::Object(data), s.clocks.max()));
     }
-    let written = tx.put(puts).await?;
+    let written = tm!("B.put", tx.put(puts).await?);
     applied.created += written.created;
     applied.updated += written.updated;
     applied.unchanged += written.unchanged;
-    save_clocks(tx.conn(), &new_clocks).await?;
+    tm!("B.clocks", save_clocks(tx.conn(), &new_clocks).await?);
     for s in park {
         applied.parked += 1;
         sqlx::query(

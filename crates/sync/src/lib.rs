@@ -10,6 +10,7 @@
 //! The device token lives in the OS credential store, like the database key; headless use puts
 //! it in `MANDATE_SYNC_TOKEN`. It is never logged, printed or written to a file.
 
+macro_rules! tm { ($n:expr, $e:expr) => {{ let __t = std::time::Instant::now(); let __r = $e; eprintln!("TIMING {} {}", $n, __t.elapsed().as_micros()); __r }} }
 use mandate_domain::replication::{ApiError, Change, EnrolRequest, EnrolResponse, Op, PullResponse, PushRequest, PushResponse};
 pub use mandate_domain::replication::{BlobStatus, CHUNK_BYTES};
 use mandate_store::sync::{Applied, Outgoing, ACCOUNT, LAST_SYNCED, SERVER};
@@ -417,11 +418,11 @@ pub async fn sync_in_batches(
             && inflight.len() < IN_FLIGHT
             && (ahead == Ahead::Free || (ahead == Ahead::AfterPrevious && inflight.is_empty()));
         if can_send {
-            let body = client.push_body(store.device_id(), &out.changes);
+            let body = tm!("A.body", client.push_body(store.device_id(), &out.changes));
             let c = client.clone();
-            let task = tokio::spawn(async move { c.send_push(body).await });
+            let task = tokio::spawn(async move { tm!("A.push_http", c.send_push(body).await) });
             let ids = touched(&out.changes);
-            let next = store.outgoing_after(&out, push_batch).await?;
+            let next = tm!("A.outgoing", store.outgoing_after(&out, push_batch).await?);
             ahead = if independent(&next.changes, &ids) && inflight.iter().all(|f| independent(&next.changes, &f.ids)) {
                 Ahead::Free
             } else if inflight.is_empty() {
@@ -449,7 +450,7 @@ pub async fn sync_in_batches(
             break;
         };
         let resp = f.task.await.map_err(|e| SyncError::Setup(format!("the push stopped: {e}")))??;
-        store.acknowledge_push(&f.out, &resp).await?;
+        tm!("A.ack", store.acknowledge_push(&f.out, &resp).await?);
         if !(resp.refused.is_empty() && resp.restore.is_empty()) {
             reread = true;
         }
