@@ -5,7 +5,6 @@
 //! client accepts it. Bodies are limited to `MAX_BODY_BYTES` after decompression, so a small
 //! compressed bomb cannot exhaust memory. Every error answer is JSON `{code, error}`.
 
-macro_rules! tm { ($n:expr, $e:expr) => {{ let __t = std::time::Instant::now(); let __r = $e; eprintln!("TIMING {} {}", $n, __t.elapsed().as_micros()); __r }} }
 use crate::accounts::{self, Identity};
 use crate::{blobs, replicate, Failure, Metrics, Server};
 use axum::body::Bytes;
@@ -148,7 +147,7 @@ async fn push(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, Failure> {
     let who = identify(&s, &headers, addr).await?;
-    let req: PushRequest = tm!("S.push_parse", parse(&s, body)?);
+    let req: PushRequest = parse(&s, body)?;
     let r = replicate::push(&s.db, &who, req, &s.metrics).await;
     if let Err(f) = &r {
         if f.status < 500 {
@@ -176,7 +175,7 @@ async fn pull(
     let who = identify(&s, &headers, addr).await?;
     let Query(q) = q.map_err(|e| Failure::new(400, "bad_request", format!("bad pull parameters: {e}")))?;
     let r = replicate::pull(&s.db, &who, q.since, q.limit.unwrap_or(2000).min(MAX_BATCH), &s.metrics).await?;
-    Ok(tm!("S.pull_json", Json(r).into_response()))
+    Ok(Json(r).into_response())
 }
 
 async fn blob_status(

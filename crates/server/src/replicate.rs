@@ -12,7 +12,6 @@
 //!   access to an action (it is assigned), the action's records get new sequence numbers so the
 //!   office's next pull brings the whole action, history included.
 
-macro_rules! tm { ($n:expr, $e:expr) => {{ let __t = std::time::Instant::now(); let __r = $e; eprintln!("TIMING {} {}", $n, __t.elapsed().as_micros()); __r }} }
 use crate::accounts::Identity;
 use crate::db::{self, load_records, params, rec_from_row, rows, Db, Rec, REC_COLS};
 use crate::{now_text, Failure, Metrics};
@@ -213,8 +212,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
             Ok((json, (c.op == Op::Create).then(|| rep::check_record(&c.entity, &c.fields))))
         })
         .collect::<Result<_, Failure>>()?;
-    let turn = tm!("S.turn_wait", db.push_turn().await);
-    let __th = std::time::Instant::now();
+    let turn = db.push_turn().await;
     let mut tx = db.pool.begin().await?;
     // Take the counter row first: this serialises pushes (see the module docs in db.rs).
     sqlx::query("UPDATE counter SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
@@ -232,7 +230,6 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     }
     // The records these changes touch, and the actions they belong to.
     let ids: Vec<String> = changes.iter().map(|c| c.entity_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let __t0 = std::time::Instant::now();
     let mut recs = load_records(db.kind, &mut tx, &ids).await?;
     let mut action_ids: BTreeSet<String> = BTreeSet::new();
     for c in &changes {
@@ -250,8 +247,6 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     let mut actions_here: HashSet<String> = existing(db.kind, &mut tx, &missing).await?;
     actions_here.extend(action_ids.iter().filter(|a| recs.contains_key(a.as_str())).cloned());
     let mut access = load_access(db.kind, &mut tx, &action_ids).await?;
-    eprintln!("TIMING S.push_loads {}", __t0.elapsed().as_micros());
-    let __t1 = std::time::Instant::now();
     let at = now_text();
     let mut resp = PushResponse::default();
     let mut dirty: BTreeSet<String> = BTreeSet::new();
@@ -433,13 +428,11 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         });
         resp.accepted.push(c.change_id);
     }
-    eprintln!("TIMING S.push_merge {}", __t1.elapsed().as_micros());
     seq = renumber_actions(db.kind, &mut tx, &renumber, &mut recs, &mut dirty, seq).await?;
     // Write everything back.
     let mut to_save: Vec<&Rec> = dirty.iter().filter_map(|id| recs.get(id)).collect();
     to_save.sort_by_key(|r| r.seq);
-    tm!("S.save_records", db::save_records(db.kind, &mut tx, &to_save).await?);
-    let __t2 = std::time::Instant::now();
+    db::save_records(db.kind, &mut tx, &to_save).await?;
     for chunk in audits.chunks(400) {
         let sql = format!(
             "INSERT INTO audit(seq, change_id, at, username, device_id, entity, entity_id, op, fields, prev_hash, hash) VALUES {}",
@@ -462,7 +455,6 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         }
         q.execute(&mut *tx).await?;
     }
-    eprintln!("TIMING S.audit_insert {}", __t2.elapsed().as_micros());
     for chunk in grants.chunks(500) {
         let sql = format!("INSERT INTO access(action_id, office_id, role) VALUES {} ON CONFLICT DO NOTHING", rows(db.kind, chunk.len(), 3));
         let mut q = sqlx::query(&sql);
@@ -515,9 +507,8 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
             }
         }
     }
-    tm!("S.push_commit", tx.commit().await?);
+    tx.commit().await?;
     drop(turn);
-    eprintln!("TIMING S.held {}", __th.elapsed().as_micros());
     db.after_write();
     resp.refused = refusals.into_iter().map(|(_, r)| r).collect();
     if let Some(m) = metrics {
@@ -547,7 +538,6 @@ pub async fn pull(db: &Db, who: &Identity, since: i64, limit: usize, metrics: &M
     let limit = limit.clamp(1, MAX_BATCH);
     let mut conn = db.pool.acquire().await?;
     // Everything at or below `top` is committed (the counter row is written last in a push).
-    let __tq = std::time::Instant::now();
     let top: i64 = sqlx::query_scalar("SELECT seq FROM counter WHERE id = 1").fetch_one(&mut *conn).await?;
     // A record whose every value carries this device's own stamp is already on the device (as
     // it is, or edited since): sending it back would only cost the first sync time.
@@ -572,7 +562,6 @@ pub async fn pull(db: &Db, who: &Identity, since: i64, limit: usize, metrics: &M
             .fetch_all(&mut *conn)
             .await?
     };
-    eprintln!("TIMING S.pull_query {}", __tq.elapsed().as_micros());
     let more = rows.len() > limit;
     let mut records = Vec::with_capacity(rows.len().min(limit));
     let mut last = since;

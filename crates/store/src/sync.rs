@@ -13,7 +13,6 @@
 //! - A record whose parent has not arrived (or is an action this user may not see) is parked and
 //!   retried on each pull, never written with a dangling reference.
 
-macro_rules! tm { ($n:expr, $e:expr) => {{ let __t = std::time::Instant::now(); let __r = $e; eprintln!("TIMING {} {}", $n, __t.elapsed().as_micros()); __r }} }
 use crate::{meta_get, write::Put, Result, Store, StoreError};
 use mandate_domain::replication::{self as rep, Change, Clocks, Conflict, Op, PushResponse, RecordState, CONFLICTS, REPLICATED};
 use mandate_domain::Id;
@@ -235,7 +234,7 @@ impl Store {
         let refused_records: HashSet<&str> = resp.refused.iter().map(|r| r.entity_id.as_str()).collect();
         let agreed: Vec<(String, Clocks)> =
             out.clocks.iter().filter(|(id, _)| !refused_records.contains(id.as_str())).map(|(a, b)| (a.clone(), b.clone())).collect();
-        tm!("A.ack_clocks", save_clocks(tx.conn(), &agreed).await?);
+        save_clocks(tx.conn(), &agreed).await?;
         let at = tx.now().to_rfc3339();
         for c in &out.changes {
             let Some(r) = refused.get(c.change_id.as_str()) else { continue };
@@ -300,13 +299,13 @@ impl Store {
         // rescan them all on each batch when looking for local edits to protect.
         let last: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes").fetch_one(tx.conn()).await?;
         let nothing_waiting = meta_get(tx.conn(), PUSH_CURSOR).await?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) >= last;
-        let applied = tm!("B.apply_states", apply_states(&mut tx, parked.iter().chain(records), false).await?);
+        let applied = apply_states(&mut tx, parked.iter().chain(records), false).await?;
         if nothing_waiting {
             let last: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes").fetch_one(tx.conn()).await?;
             meta_set(tx.conn(), PUSH_CURSOR, Some(&last.to_string())).await?;
         }
         meta_set(tx.conn(), PULL_CURSOR, Some(&cursor.to_string())).await?;
-        tm!("B.commit", tx.commit().await?);
+        tx.commit().await?;
         Ok(applied)
     }
 
@@ -701,11 +700,11 @@ async fn apply_states<'a>(tx: &mut crate::write::Tx, states: impl Iterator<Item 
         let action = rep::action_of(table, &s.entity_id, &data);
         puts.push(Put::remote(table, id, action, mine.cloned().map(Value::Object), Value::Object(data), s.clocks.max()));
     }
-    let written = tm!("B.put", tx.put(puts).await?);
+    let written = tx.put(puts).await?;
     applied.created += written.created;
     applied.updated += written.updated;
     applied.unchanged += written.unchanged;
-    tm!("B.clocks", save_clocks(tx.conn(), &new_clocks).await?);
+    save_clocks(tx.conn(), &new_clocks).await?;
     for s in park {
         applied.parked += 1;
         sqlx::query(

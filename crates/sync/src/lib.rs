@@ -10,7 +10,6 @@
 //! The device token lives in the OS credential store, like the database key; headless use puts
 //! it in `MANDATE_SYNC_TOKEN`. It is never logged, printed or written to a file.
 
-macro_rules! tm { ($n:expr, $e:expr) => {{ let __t = std::time::Instant::now(); let __r = $e; eprintln!("TIMING {} {}", $n, __t.elapsed().as_micros()); __r }} }
 use mandate_domain::replication::{ApiError, Change, EnrolRequest, EnrolResponse, Op, PullResponse, PushRequest, PushResponse};
 pub use mandate_domain::replication::{BlobStatus, CHUNK_BYTES};
 use mandate_store::sync::{Applied, Outgoing, ACCOUNT, LAST_SYNCED, SERVER};
@@ -30,6 +29,8 @@ pub const PUSH_BATCH: usize = 2000;
 /// Records per pull (the server's maximum): each pulled batch is one transaction on the desktop,
 /// which re-indexes the actions it touches, so fewer, larger batches make a first sync faster.
 pub const PULL_BATCH: usize = mandate_domain::replication::MAX_BATCH;
+/// Records in the first pull of a sync (see `sync_in_batches`).
+const FIRST_PULL: usize = 1000;
 /// Where a CA certificate to trust (a server with a private or self-signed certificate) is kept.
 pub const CA_FILE: &str = "sync.ca_file";
 
@@ -418,11 +419,11 @@ pub async fn sync_in_batches(
             && inflight.len() < IN_FLIGHT
             && (ahead == Ahead::Free || (ahead == Ahead::AfterPrevious && inflight.is_empty()));
         if can_send {
-            let body = tm!("A.body", client.push_body(store.device_id(), &out.changes));
+            let body = client.push_body(store.device_id(), &out.changes);
             let c = client.clone();
-            let task = tokio::spawn(async move { tm!("A.push_http", c.send_push(body).await) });
+            let task = tokio::spawn(async move { c.send_push(body).await });
             let ids = touched(&out.changes);
-            let next = tm!("A.outgoing", store.outgoing_after(&out, push_batch).await?);
+            let next = store.outgoing_after(&out, push_batch).await?;
             ahead = if independent(&next.changes, &ids) && inflight.iter().all(|f| independent(&next.changes, &f.ids)) {
                 Ahead::Free
             } else if inflight.is_empty() {
@@ -450,7 +451,7 @@ pub async fn sync_in_batches(
             break;
         };
         let resp = f.task.await.map_err(|e| SyncError::Setup(format!("the push stopped: {e}")))??;
-        tm!("A.ack", store.acknowledge_push(&f.out, &resp).await?);
+        store.acknowledge_push(&f.out, &resp).await?;
         if !(resp.refused.is_empty() && resp.restore.is_empty()) {
             reread = true;
         }
@@ -461,8 +462,9 @@ pub async fn sync_in_batches(
         done += f.out.changes.len() as u64;
         progress(Progress { phase: "push", done, total: waiting.max(done) });
     }
-    // Pipelined too: the next batch is fetched while this one is applied.
-    let mut r = client.pull(store.pull_cursor().await?, pull_batch).await?;
+    // Pipelined too: the next batch is fetched while this one is applied. The first batch is
+    // small, so that applying starts while the first full one is on its way.
+    let mut r = client.pull(store.pull_cursor().await?, pull_batch.min(FIRST_PULL)).await?;
     loop {
         let (a, next) = if r.more {
             let (a, next) =
