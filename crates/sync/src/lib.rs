@@ -491,3 +491,38 @@ pub async fn sync_in_batches(
     store.set_sync_setting(LAST_SYNCED, Some(&chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).await?;
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn change(op: Op, id: &str, fields: serde_json::Value) -> Change {
+        Change {
+            change_id: format!("c-{id}"),
+            entity: "assignments".into(),
+            entity_id: id.into(),
+            op,
+            fields: fields.as_object().cloned().unwrap_or_default(),
+            hlc: String::new(),
+            base: Default::default(),
+        }
+    }
+
+    #[test]
+    fn only_creates_that_neither_touch_nor_name_a_record_in_flight_go_beside_it() {
+        let in_flight: HashSet<String> = ["act-1".to_string(), "asg-1".to_string()].into();
+        let free = [change(Op::Create, "asg-2", json!({"action_id": "act-2", "office_id": "off-1"}))];
+        assert!(independent(&free, &in_flight));
+        let child = [change(Op::Create, "asg-3", json!({"action_id": "act-1"}))];
+        assert!(!independent(&child, &in_flight), "a child of an action in flight waits for it");
+        let same = [change(Op::Create, "asg-1", json!({}))];
+        assert!(!independent(&same, &in_flight), "the same record waits");
+        let edit = [change(Op::Update, "asg-9", json!({"status": "done"}))];
+        assert!(!independent(&edit, &in_flight), "edits wait: they need not name their action");
+        let delete = [change(Op::Delete, "asg-9", json!({}))];
+        assert!(!independent(&delete, &in_flight));
+        let mixed = [free[0].clone(), child[0].clone()];
+        assert!(!independent(&mixed, &in_flight), "one dependent change holds the batch");
+    }
+}

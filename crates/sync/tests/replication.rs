@@ -233,3 +233,25 @@ async fn outbox_skips_received(backend: Backend) {
 both_backends! {
     the_outbox_cursor_passes_received_records => outbox_skips_received;
 }
+
+/// A big workspace goes up in many small pushes, two in flight at a time where they are
+/// independent: the server takes every change (children never reach it before their action),
+/// the second desktop parks nothing and ends up identical.
+async fn pipelined_pushes(backend: Backend) {
+    let (_env, a, b) = pair(backend).await;
+    let sample = mandate_sample::generate(&mandate_sample::Options { actions: 25, ..Default::default() });
+    a.store.insert_records(&sample, &|_, _, _| {}).await.unwrap();
+    let waiting = a.store.sync_status().await.unwrap().waiting as usize;
+    let report = mandate_sync::sync_in_batches(&a.store, &a.client, 7, 50, &|_| {}).await.unwrap();
+    assert!(report.refused.is_empty(), "refused: {:?}", &report.refused[..report.refused.len().min(3)]);
+    assert_eq!(report.pushed, waiting, "every change taken once");
+    assert_eq!(a.store.sync_status().await.unwrap().waiting, 0, "nothing left in the outbox");
+    let pulled = mandate_sync::sync_in_batches(&b.store, &b.client, 7, 50, &|_| {}).await.unwrap();
+    assert_eq!(pulled.applied.parked, 0, "nothing arrived before what it refers to");
+    a.sync().await;
+    assert_eq!(a.store.replicated_records().await.unwrap(), b.store.replicated_records().await.unwrap(), "identical workspaces");
+}
+
+both_backends! {
+    pipelined_pushes_keep_every_change_in_order => pipelined_pushes;
+}
