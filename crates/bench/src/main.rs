@@ -2,7 +2,8 @@
 //! `../shared/PERFORMANCE-ANCHORS.md`, with the ratio reported and BENCHMARKS.md rewritten.
 //!
 //! `--quick` runs smaller sizes (for trying the harness); the figures in BENCHMARKS.md come from a
-//! full run. `--only-first-sync` measures just the first sync on SQLite (for working on it).
+//! full run. `--only-first-sync` measures just the first sync on SQLite, and on PostgreSQL when
+//! `MANDATE_BENCH_DATABASE_URL` is set (for working on it).
 
 mod book;
 mod desktop;

@@ -181,10 +181,16 @@ async fn many(dir: &Path, label: &str, db: Db, clients: usize) -> Result<Vec<Str
     Ok(lines)
 }
 
-/// Only the first sync on SQLite (for working on it; not a BENCHMARKS.md run).
+/// Only the first sync, on SQLite, and on PostgreSQL too when `MANDATE_BENCH_DATABASE_URL` is
+/// set (for working on it; not a BENCHMARKS.md run).
 pub async fn first_sync_only(dir: &Path, actions: usize) -> Result<String> {
     let db = Db::sqlite(&dir.join("server-sqlite")).await?;
-    Ok(one_backend(dir, "SQLite", db, actions, true).await?.join("\n"))
+    let mut lines = one_backend(dir, "SQLite", db, actions, true).await?;
+    if let Ok(admin) = std::env::var("MANDATE_BENCH_DATABASE_URL") {
+        let url = fresh_pg(&admin, "mandate_bench").await?;
+        lines.extend(one_backend(dir, "PostgreSQL", Db::postgres(&url).await?, actions, true).await?);
+    }
+    Ok(lines.join("\n"))
 }
 
 /// Markdown lines for BENCHMARKS.md.
