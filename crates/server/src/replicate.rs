@@ -243,10 +243,15 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     // Which of those actions the server already has. Only their existence matters here (a child
     // record needs its action on the server), so their records are not loaded: a batch of
     // children can name two thousand actions.
-    let missing: Vec<String> = action_ids.iter().filter(|a| !recs.contains_key(a.as_str())).cloned().collect();
+    // An action among this push's own records was looked up with them: one not found is new,
+    // and a new action has no offices yet (access rows are only written beside its record).
+    let in_push: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let new_action = |a: &String| in_push.contains(a.as_str()) && !recs.contains_key(a.as_str());
+    let missing: Vec<String> = action_ids.iter().filter(|a| !recs.contains_key(a.as_str()) && !new_action(a)).cloned().collect();
     let mut actions_here: HashSet<String> = existing(db.kind, &mut tx, &missing).await?;
     actions_here.extend(action_ids.iter().filter(|a| recs.contains_key(a.as_str())).cloned());
-    let mut access = load_access(db.kind, &mut tx, &action_ids).await?;
+    let known: Vec<String> = action_ids.iter().filter(|a| !new_action(a)).cloned().collect();
+    let mut access = load_access(db.kind, &mut tx, &known).await?;
     let at = now_text();
     let mut resp = PushResponse::default();
     let mut dirty: BTreeSet<String> = BTreeSet::new();
