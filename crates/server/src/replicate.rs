@@ -13,12 +13,13 @@
 //!   office's next pull brings the whole action, history included.
 
 use crate::accounts::Identity;
-use crate::db::{self, load_records, params, rec_from_row, rows, Db, Rec, REC_COLS};
+use crate::db::{self, load_records, params, rows, Db, Rec, REC_COLS};
 use crate::{now_text, Failure, Metrics};
 use mandate_domain::replication::{
-    self as rep, ActionAccess, Caller, Change, Clocks, Conflict, Op, PullResponse, PushRequest, PushResponse, Refusal, Stored, CONFLICTS,
-    MAX_BATCH, REPLICATED,
+    self as rep, ActionAccess, Caller, Change, Clocks, Conflict, Op, PushRequest, PushResponse, Refusal, Stored, CONFLICTS, MAX_BATCH,
+    REPLICATED,
 };
+use serde_json::value::RawValue;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -538,8 +539,44 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     Ok(resp)
 }
 
+/// A record as a pull sends it: the JSON shape of [`rep::RecordState`], which the desktop reads,
+/// with `data` and `clocks` passed on as stored (checked to be JSON, not parsed into values and
+/// written out again: a first sync sends a hundred thousand).
+#[derive(serde::Serialize)]
+pub struct PulledRecord {
+    pub seq: i64,
+    pub entity: String,
+    pub entity_id: String,
+    pub action_id: Option<String>,
+    pub data: Box<RawValue>,
+    pub clocks: Box<RawValue>,
+    pub deleted: Option<String>,
+}
+
+/// [`rep::PullResponse`] as the server sends it (records as [`PulledRecord`]).
+#[derive(serde::Serialize)]
+pub struct PullAnswer {
+    pub records: Vec<PulledRecord>,
+    pub cursor: i64,
+    pub more: bool,
+    pub remaining: i64,
+}
+
+fn pulled_record(r: &sqlx::any::AnyRow) -> anyhow::Result<PulledRecord> {
+    let raw = |col: &str| -> anyhow::Result<Box<RawValue>> { Ok(RawValue::from_string(r.try_get::<String, _>(col)?)?) };
+    Ok(PulledRecord {
+        seq: r.try_get("seq")?,
+        entity: r.try_get("entity")?,
+        entity_id: r.try_get("entity_id")?,
+        action_id: r.try_get("action_id")?,
+        data: raw("data")?,
+        clocks: raw("clocks")?,
+        deleted: r.try_get("deleted")?,
+    })
+}
+
 /// Records after `since` that `who` may see, oldest first, at most `limit`.
-pub async fn pull(db: &Db, who: &Identity, since: i64, limit: usize, metrics: &Metrics) -> Result<PullResponse, Failure> {
+pub async fn pull(db: &Db, who: &Identity, since: i64, limit: usize, metrics: &Metrics) -> Result<PullAnswer, Failure> {
     let limit = limit.clamp(1, MAX_BATCH);
     let mut conn = db.pool.acquire().await?;
     // Everything at or below `top` is committed (the counter row is written last in a push).
@@ -571,14 +608,14 @@ pub async fn pull(db: &Db, who: &Identity, since: i64, limit: usize, metrics: &M
     let mut records = Vec::with_capacity(rows.len().min(limit));
     let mut last = since;
     for r in rows.iter().take(limit) {
-        let state = rec_from_row(r).map_err(Failure::from)?.into_state();
-        last = state.seq;
-        records.push(state);
+        let record = pulled_record(r).map_err(Failure::from)?;
+        last = record.seq;
+        records.push(record);
     }
     let cursor = if more { last } else { top.max(since) };
     Metrics::add(&metrics.pulls, 1);
     Metrics::add(&metrics.records_pulled, records.len() as u64);
-    Ok(PullResponse { records, cursor, more, remaining: (top - cursor).max(0) })
+    Ok(PullAnswer { records, cursor, more, remaining: (top - cursor).max(0) })
 }
 
 /// Re-check the server's audit chain. Returns the number of entries, or the first bad one.
