@@ -650,3 +650,40 @@ pub async fn verify_audit(db: &Db) -> anyhow::Result<Result<u64, String>> {
 pub fn conflict_of(state: &mandate_domain::replication::RecordState) -> Option<Conflict> {
     (state.entity == CONFLICTS).then(|| serde_json::from_value(Value::Object(state.data.clone())).ok()).flatten()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mandate_domain::replication::RecordState;
+
+    /// A pull sends [`PulledRecord`] and desktops read [`RecordState`]: the two must have one
+    /// JSON shape, field for field (a field added to one and not the other fails here).
+    #[test]
+    fn a_pulled_record_reads_back_as_the_record_state() {
+        let mut clocks = Clocks::new("0000000000001-0000-dev");
+        clocks.set("title", "0000000000002-0000-dev");
+        let state = RecordState {
+            seq: 42,
+            entity: "actions".into(),
+            entity_id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into(),
+            action_id: Some("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into()),
+            data: serde_json::json!({"title": "Stand up the \"task force\"", "n": 3}).as_object().cloned().unwrap(),
+            clocks,
+            deleted: Some("0000000000003-0000-dev".into()),
+        };
+        let raw = |v: String| RawValue::from_string(v).unwrap();
+        let pulled = PulledRecord {
+            seq: state.seq,
+            entity: state.entity.clone(),
+            entity_id: state.entity_id.clone(),
+            action_id: state.action_id.clone(),
+            data: raw(serde_json::to_string(&state.data).unwrap()),
+            clocks: raw(serde_json::to_string(&state.clocks).unwrap()),
+            deleted: state.deleted.clone(),
+        };
+        let sent = serde_json::to_value(&pulled).unwrap();
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&sent), keys(&serde_json::to_value(&state).unwrap()), "the same fields");
+        assert_eq!(serde_json::from_value::<RecordState>(sent).unwrap(), state);
+    }
+}
