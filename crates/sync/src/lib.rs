@@ -467,8 +467,7 @@ pub async fn sync_in_batches(
     let mut r = client.pull(store.pull_cursor().await?, pull_batch.min(FIRST_PULL)).await?;
     loop {
         let (a, next) = if r.more {
-            let (a, next) =
-                tokio::join!(async { store.apply_pulled(&r.records, r.cursor).await }, async { client.pull(r.cursor, pull_batch).await });
+            let (a, next) = tokio::join!(store.apply_pulled(&r.records, r.cursor), client.pull(r.cursor, pull_batch));
             (a?, Some(next?))
         } else {
             (store.apply_pulled(&r.records, r.cursor).await?, None)
