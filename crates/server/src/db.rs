@@ -243,32 +243,64 @@ pub fn sole_device(r: &Rec) -> Option<String> {
     Some(first)
 }
 
+/// A statement and its bound values.
+pub type Bound<'q> = (String, sqlx::any::AnyArguments<'q>);
+
+/// Bind one value (errors say which value could not be encoded, never its contents).
+pub fn add<'q, T>(args: &mut sqlx::any::AnyArguments<'q>, value: T) -> anyhow::Result<()>
+where
+    T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    use sqlx::Arguments;
+    args.add(value).map_err(|e| anyhow::anyhow!("cannot bind a value: {e}"))
+}
+
+/// Run multi-row statements one after another, making each one (binding hundreds of rows:
+/// copies, JSON) while the database runs the one before, instead of taking turns with it.
+pub async fn execute_all<'q, I, F>(conn: &mut sqlx::AnyConnection, parts: I, mut make: F) -> anyhow::Result<()>
+where
+    I: IntoIterator,
+    F: FnMut(I::Item) -> anyhow::Result<Bound<'q>>,
+{
+    let mut parts = parts.into_iter();
+    let mut ready = parts.next().map(&mut make).transpose()?;
+    while let Some((sql, args)) = ready.take() {
+        let next = parts.next();
+        let (done, made) = tokio::join!(sqlx::query_with(&sql, args).execute(&mut *conn), async { next.map(&mut make).transpose() });
+        done?;
+        ready = made?;
+    }
+    Ok(())
+}
+
 /// Write records (insert or replace), a few hundred a statement.
 pub async fn save_records(kind: Kind, conn: &mut sqlx::AnyConnection, recs: &[&Rec]) -> anyhow::Result<()> {
-    for chunk in recs.chunks(400) {
+    execute_all(conn, recs.chunks(400), |chunk| {
         let sql = format!(
             "INSERT INTO records({REC_COLS}, sole_device) VALUES {} ON CONFLICT(entity_id) DO UPDATE SET entity = excluded.entity, \
              action_id = excluded.action_id, data = excluded.data, clocks = excluded.clocks, deleted = excluded.deleted, \
              seq = excluded.seq, creator_office = excluded.creator_office, sole_device = excluded.sole_device",
             rows(kind, chunk.len(), 9)
         );
-        let mut q = sqlx::query(&sql);
+        let mut args = sqlx::any::AnyArguments::default();
         for r in chunk {
-            q = q
-                .bind(r.entity_id.clone())
-                .bind(r.entity.clone())
-                .bind(r.action_id.clone())
-                .bind(match &r.data_json {
+            add(&mut args, r.entity_id.clone())?;
+            add(&mut args, r.entity.clone())?;
+            add(&mut args, r.action_id.clone())?;
+            add(
+                &mut args,
+                match &r.data_json {
                     Some(json) => json.clone(),
                     None => serde_json::to_string(&r.stored.data)?,
-                })
-                .bind(serde_json::to_string(&r.stored.clocks)?)
-                .bind(r.stored.deleted.clone())
-                .bind(r.seq)
-                .bind(r.creator_office.clone())
-                .bind(sole_device(r));
+                },
+            )?;
+            add(&mut args, serde_json::to_string(&r.stored.clocks)?)?;
+            add(&mut args, r.stored.deleted.clone())?;
+            add(&mut args, r.seq)?;
+            add(&mut args, r.creator_office.clone())?;
+            add(&mut args, sole_device(r))?;
         }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+        Ok((sql, args))
+    })
+    .await
 }

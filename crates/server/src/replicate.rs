@@ -439,28 +439,28 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     let mut to_save: Vec<&Rec> = dirty.iter().filter_map(|id| recs.get(id)).collect();
     to_save.sort_by_key(|r| r.seq);
     db::save_records(db.kind, &mut tx, &to_save).await?;
-    for chunk in audits.chunks(400) {
+    db::execute_all(&mut tx, audits.chunks(400), |chunk| {
         let sql = format!(
             "INSERT INTO audit(seq, change_id, at, username, device_id, entity, entity_id, op, fields, prev_hash, hash) VALUES {}",
             rows(db.kind, chunk.len(), 11)
         );
-        let mut q = sqlx::query(&sql);
+        let mut args = sqlx::any::AnyArguments::default();
         for a in chunk {
-            q = q
-                .bind(a.seq)
-                .bind(a.change_id.clone())
-                .bind(at.clone())
-                .bind(who.username.clone())
-                .bind(who.device_id.clone())
-                .bind(a.entity.clone())
-                .bind(a.entity_id.clone())
-                .bind(a.op)
-                .bind(a.fields.clone())
-                .bind(a.prev_hash.clone())
-                .bind(a.hash.clone());
+            db::add(&mut args, a.seq)?;
+            db::add(&mut args, a.change_id.clone())?;
+            db::add(&mut args, at.clone())?;
+            db::add(&mut args, who.username.clone())?;
+            db::add(&mut args, who.device_id.clone())?;
+            db::add(&mut args, a.entity.clone())?;
+            db::add(&mut args, a.entity_id.clone())?;
+            db::add(&mut args, a.op)?;
+            db::add(&mut args, a.fields.clone())?;
+            db::add(&mut args, a.prev_hash.clone())?;
+            db::add(&mut args, a.hash.clone())?;
         }
-        q.execute(&mut *tx).await?;
-    }
+        Ok((sql, args))
+    })
+    .await?;
     for chunk in grants.chunks(500) {
         let sql = format!("INSERT INTO access(action_id, office_id, role) VALUES {} ON CONFLICT DO NOTHING", rows(db.kind, chunk.len(), 3));
         let mut q = sqlx::query(&sql);
