@@ -178,7 +178,8 @@ impl Tx {
         let mut ready = parts.next().map(|p| chain.rows(table, p, written));
         while let Some(rows) = ready.take() {
             let next = parts.next();
-            let (done, following) = tokio::join!(write_rows(tx, table, device, &rows), async { next.map(|p| chain.rows(table, p, written)) });
+            let (done, following) =
+                tokio::join!(write_rows(tx, table, device, &rows), async { next.map(|p| chain.rows(table, p, written)) });
             done?;
             ready = following;
         }
@@ -482,10 +483,8 @@ async fn write_rows(tx: &mut Transaction<'static, Sqlite>, table: &'static str, 
         }
     }
     q.execute(&mut **tx).await?;
-    let sql = format!(
-        "INSERT INTO audit(seq, at, actor, entity, entity_id, op, before, after, prev_hash, hash) VALUES {}",
-        placeholders(n, 10)
-    );
+    let sql =
+        format!("INSERT INTO audit(seq, at, actor, entity, entity_id, op, before, after, prev_hash, hash) VALUES {}", placeholders(n, 10));
     let mut q = sqlx::query(&sql);
     for r in part {
         let e = &r.audit;
@@ -508,15 +507,7 @@ async fn write_rows(tx: &mut Transaction<'static, Sqlite>, table: &'static str, 
     );
     let mut q = sqlx::query(&sql);
     for r in part {
-        q = q
-            .bind(&r.change_id)
-            .bind(table)
-            .bind(&r.id)
-            .bind(&r.fields)
-            .bind(r.audit.seq)
-            .bind(&r.hlc)
-            .bind(device)
-            .bind(r.remote as i64);
+        q = q.bind(&r.change_id).bind(table).bind(&r.id).bind(&r.fields).bind(r.audit.seq).bind(&r.hlc).bind(device).bind(r.remote as i64);
     }
     q.execute(&mut **tx).await?;
     Ok(())
