@@ -11,7 +11,11 @@
 //!
 //! SQLite takes an allocator only before it initialises, so [`use_mimalloc`] runs before the
 //! first connection. If something else in the process initialised SQLite
-//! first, SQLite refuses the setting and keeps its own allocator — slower, never wrong.
+//! first, SQLite refuses the setting and keeps its own allocator — slower, never wrong. But the
+//! setting is not thread-safe: a connection initialising SQLite on another thread *while* it is
+//! made ends up freeing memory with the wrong allocator (a SIGSEGV in `sqlite3_initialize`).
+//! Hence the invariant: every connection to SQLite in a Mandate process, tests included, is
+//! made after [`use_mimalloc`] has returned.
 
 pub use mimalloc::MiMalloc;
 

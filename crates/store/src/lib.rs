@@ -131,10 +131,19 @@ fn no_openssl_cleanup_at_exit() {
     });
 }
 
-fn options(path: &Path, key: &DbKey) -> SqliteConnectOptions {
-    // The allocator first: OpenSSL takes one only before its first allocation.
+/// Settle SQLite's and OpenSSL's process-wide setup before any connection: the allocator first
+/// (OpenSSL takes one only before its first allocation), then no OpenSSL cleanup at exit.
+/// Every connection this crate makes, the key probe included, starts here: SQLite's allocator
+/// setting is not thread-safe against another thread initialising SQLite, and a connection
+/// initialising it with the default allocator while the setting is made frees memory with the
+/// wrong allocator (a crash seen as a rare SIGSEGV in `sqlite3_initialize`).
+fn before_first_connection() {
     mandate_alloc::use_mimalloc();
     no_openssl_cleanup_at_exit();
+}
+
+fn options(path: &Path, key: &DbKey) -> SqliteConnectOptions {
+    before_first_connection();
     SqliteConnectOptions::new()
         .filename(path)
         // `key` must be the first statement on a connection; sqlx sends pragmas in insertion
@@ -186,7 +195,7 @@ impl Store {
             }
         }
         // Probe: key only, no journal or other pragmas that could write.
-        no_openssl_cleanup_at_exit();
+        before_first_connection();
         let probe = SqliteConnectOptions::new()
             .filename(path)
             .pragma("key", key.pragma_value().to_string())

@@ -105,6 +105,9 @@ async fn recovery_code_reopens_and_rekey_replaces_the_key() {
 async fn plain_sqlite_and_missing_files_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("plain.db");
+    // A connection outside the store: the allocator is set first, as the store does, or this
+    // connection's SQLite initialisation races the store's setting it in the tests beside.
+    mandate_alloc::use_mimalloc();
     let mut c = sqlx::sqlite::SqliteConnectOptions::new().filename(&plain).create_if_missing(true).connect().await.unwrap();
     sqlx::query("CREATE TABLE t(x)").execute(&mut c).await.unwrap();
     drop(c);
