@@ -467,8 +467,12 @@ pub async fn sync_in_batches(
     let mut r = client.pull(store.pull_cursor().await?, pull_batch.min(FIRST_PULL)).await?;
     loop {
         let (a, next) = if r.more {
-            let (a, next) = tokio::join!(store.apply_pulled(&r.records, r.cursor), client.pull(r.cursor, pull_batch));
-            (a?, Some(next?))
+            // Spawned, so that decoding the next batch runs beside this one's application.
+            let c = client.clone();
+            let cursor = r.cursor;
+            let next = tokio::spawn(async move { c.pull(cursor, pull_batch).await });
+            let a = store.apply_pulled(&r.records, r.cursor).await?;
+            (a, Some(next.await.map_err(|e| SyncError::Setup(format!("the pull stopped: {e}")))??))
         } else {
             (store.apply_pulled(&r.records, r.cursor).await?, None)
         };
