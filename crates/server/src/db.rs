@@ -246,7 +246,8 @@ pub fn sole_device(r: &Rec) -> Option<String> {
 /// A statement and its bound values.
 pub type Bound<'q> = (String, sqlx::any::AnyArguments<'q>);
 
-/// Bind one value (errors say which value could not be encoded, never its contents).
+/// Bind one value. An encoding error carries sqlx's reason, never the value (it may be a
+/// record's text).
 pub fn add<'q, T>(args: &mut sqlx::any::AnyArguments<'q>, value: T) -> anyhow::Result<()>
 where
     T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,

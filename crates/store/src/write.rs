@@ -171,9 +171,7 @@ impl Tx {
         // Each part's rows (JSON text, audit entry and its hash, change stamp) are made on this
         // task while SQLite's worker thread writes the part before: the two take about a third
         // and two thirds of a bulk write, and ran one after the other.
-        let Tx { tx, actor, at, now, head_seq, head_hash, hlc, device, dirty_actions, new_actions, dirty_authorities, .. } = self;
-        let now_ms = now.timestamp_millis().max(0) as u64;
-        let mut chain = Chain { actor, at, head_seq, head_hash, hlc, now_ms, dirty_actions, new_actions, dirty_authorities };
+        let (tx, device, mut chain) = self.split();
         let mut parts = chunk.chunks(ROWS_PER_STATEMENT);
         let mut ready = parts.next().map(|p| chain.rows(table, p, written));
         while let Some(rows) = ready.take() {
@@ -189,48 +187,14 @@ impl Tx {
     /// Delete one record (a tombstone for replication). `hlc` is the stamp of a delete made
     /// elsewhere; `None` stamps a local delete, which the outbox will send.
     pub(crate) async fn delete(&mut self, table: &'static str, id: Id, before: &Value, hlc: Option<&str>) -> Result<()> {
-        let now_ms = self.now.timestamp_millis().max(0) as u64;
         let id_text = id.to_string();
         // Delete first: if something still refers to the record, nothing (not even the clock or
         // the audit head) has moved.
         sqlx::query(&format!("DELETE FROM {table} WHERE id = ?")).bind(&id_text).execute(&mut *self.tx).await?;
-        let mut entry = audit::Entry {
-            seq: self.head_seq + 1,
-            at: self.at.clone(),
-            actor: self.actor.clone(),
-            entity: table.to_string(),
-            entity_id: id_text.clone(),
-            op: "delete".into(),
-            before: Some(before.to_string()),
-            after: None,
-            prev_hash: self.head_hash.clone(),
-            hash: String::new(),
-        };
-        entry.hash = entry.compute_hash();
-        self.head_seq = entry.seq;
-        self.head_hash = entry.hash.clone();
-        let stamp = match hlc {
-            Some(h) => h.to_string(),
-            None => {
-                self.hlc = self.hlc.tick(now_ms);
-                self.hlc.to_string()
-            }
-        };
-        sqlx::query(
-            "INSERT INTO audit(seq, at, actor, entity, entity_id, op, before, after, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        )
-        .bind(entry.seq)
-        .bind(&entry.at)
-        .bind(&entry.actor)
-        .bind(&entry.entity)
-        .bind(&entry.entity_id)
-        .bind(&entry.op)
-        .bind(&entry.before)
-        .bind(&entry.after)
-        .bind(&entry.prev_hash)
-        .bind(&entry.hash)
-        .execute(&mut *self.tx)
-        .await?;
+        let (_, _, mut chain) = self.split();
+        let entry = chain.entry(table, id_text.clone(), "delete", Some(before.to_string()), None);
+        let stamp = chain.stamp(hlc);
+        bind_entry(sqlx::query(&format!("INSERT INTO {AUDIT_INSERT} {}", placeholders(1, 10))), &entry).execute(&mut *self.tx).await?;
         sqlx::query(
             "INSERT INTO changes(change_id, entity, entity_id, fields, audit_seq, hlc, device_id, remote) VALUES (?,?,?,NULL,?,?,?,?)",
         )
@@ -255,6 +219,13 @@ impl Tx {
             }
         }
         Ok(())
+    }
+
+    /// The transaction, this device's id, and the audit chain and clock that writing advances.
+    fn split(&mut self) -> (&mut Transaction<'static, Sqlite>, &str, Chain<'_>) {
+        let Tx { tx, actor, at, now, head_seq, head_hash, hlc, device, dirty_actions, new_actions, dirty_authorities, .. } = self;
+        let now_ms = now.timestamp_millis().max(0) as u64;
+        (tx, device, Chain { actor, at, head_seq, head_hash, hlc, now_ms, dirty_actions, new_actions, dirty_authorities })
     }
 
     /// Note a stamp seen from another device: later local stamps sort after it.
@@ -362,8 +333,9 @@ struct Row<'p> {
     remote: bool,
 }
 
-/// The parts of a [`Tx`] that making rows advances: the audit chain, the clock, and the actions
-/// whose search entries must be rebuilt.
+/// The parts of a [`Tx`] that every write advances: the audit chain and the clock (one place
+/// makes audit entries and stamps, for puts and deletes alike), and the actions whose search
+/// entries must be rebuilt.
 struct Chain<'t> {
     actor: &'t str,
     at: &'t str,
@@ -377,6 +349,38 @@ struct Chain<'t> {
 }
 
 impl Chain<'_> {
+    /// The next audit entry, chained to the one before; the chain's head moves to it.
+    fn entry(&mut self, table: &str, entity_id: String, op: &str, before: Option<String>, after: Option<String>) -> audit::Entry {
+        let mut entry = audit::Entry {
+            seq: *self.head_seq + 1,
+            at: self.at.to_string(),
+            actor: self.actor.to_string(),
+            entity: table.to_string(),
+            entity_id,
+            op: op.to_string(),
+            before,
+            after,
+            prev_hash: self.head_hash.clone(),
+            hash: String::new(),
+        };
+        entry.hash = entry.compute_hash();
+        *self.head_seq = entry.seq;
+        *self.head_hash = entry.hash.clone();
+        entry
+    }
+
+    /// A change's stamp: the one it came with from another device, or this device's clock
+    /// ticked.
+    fn stamp(&mut self, remote: Option<&str>) -> String {
+        match remote {
+            Some(h) => h.to_string(),
+            None => {
+                *self.hlc = self.hlc.tick(self.now_ms);
+                self.hlc.to_string()
+            }
+        }
+    }
+
     /// Rows for the puts that change something, in order, each audit entry chained to the one
     /// before.
     fn rows<'p>(&mut self, table: &'static str, puts: &'p [Put], written: &mut Written) -> Vec<Row<'p>> {
@@ -422,28 +426,8 @@ impl Chain<'_> {
                 }
                 _ => {}
             }
-            let mut entry = audit::Entry {
-                seq: *self.head_seq + 1,
-                at: self.at.to_string(),
-                actor: self.actor.to_string(),
-                entity: table.to_string(),
-                entity_id: id.clone(),
-                op: op.to_string(),
-                before: before_text,
-                after: Some(data.clone()),
-                prev_hash: self.head_hash.clone(),
-                hash: String::new(),
-            };
-            entry.hash = entry.compute_hash();
-            *self.head_seq = entry.seq;
-            *self.head_hash = entry.hash.clone();
-            let hlc = match &p.remote_hlc {
-                Some(h) => h.clone(),
-                None => {
-                    *self.hlc = self.hlc.tick(self.now_ms);
-                    self.hlc.to_string()
-                }
-            };
+            let entry = self.entry(table, id.clone(), op, before_text, Some(data.clone()));
+            let hlc = self.stamp(p.remote_hlc.as_deref());
             rows.push(Row {
                 after: &p.after,
                 id,
@@ -483,22 +467,10 @@ async fn write_rows(tx: &mut Transaction<'static, Sqlite>, table: &'static str, 
         }
     }
     q.execute(&mut **tx).await?;
-    let sql =
-        format!("INSERT INTO audit(seq, at, actor, entity, entity_id, op, before, after, prev_hash, hash) VALUES {}", placeholders(n, 10));
+    let sql = format!("INSERT INTO {AUDIT_INSERT} {}", placeholders(n, 10));
     let mut q = sqlx::query(&sql);
     for r in part {
-        let e = &r.audit;
-        q = q
-            .bind(e.seq)
-            .bind(&e.at)
-            .bind(&e.actor)
-            .bind(&e.entity)
-            .bind(&e.entity_id)
-            .bind(&e.op)
-            .bind(&e.before)
-            .bind(&e.after)
-            .bind(&e.prev_hash)
-            .bind(&e.hash);
+        q = bind_entry(q, &r.audit);
     }
     q.execute(&mut **tx).await?;
     let sql = format!(
@@ -511,6 +483,26 @@ async fn write_rows(tx: &mut Transaction<'static, Sqlite>, table: &'static str, 
     }
     q.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// The audit table's columns, in the order [`bind_entry`] binds them.
+const AUDIT_INSERT: &str = "audit(seq, at, actor, entity, entity_id, op, before, after, prev_hash, hash) VALUES";
+
+/// Bind one audit entry's ten values (see [`AUDIT_INSERT`]).
+fn bind_entry<'q>(
+    q: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    e: &'q audit::Entry,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    q.bind(e.seq)
+        .bind(&e.at)
+        .bind(&e.actor)
+        .bind(&e.entity)
+        .bind(&e.entity_id)
+        .bind(&e.op)
+        .bind(&e.before)
+        .bind(&e.after)
+        .bind(&e.prev_hash)
+        .bind(&e.hash)
 }
 
 /// Connections never checkpoint on commit (`wal_autocheckpoint = 0`): a large commit would
