@@ -46,11 +46,63 @@ unsafe extern "C" fn crypto_free(p: *mut c_void, _: *const c_char, _: c_int) {
 /// mimalloc's `mi_option_purge_delay` (v2 numbering).
 const MI_OPTION_PURGE_DELAY: mi::mi_option_t = 15;
 
-/// Give freed memory back to the OS at once instead of 10 ms later. The desktop calls this: its
-/// resident size is a target (≤ 150 MB at 100k actions), and its work comes in bursts.
-pub fn return_memory_promptly() {
+/// Purge delay (ms) while a [`Burst`] runs: longer than any pause between a sync's or an
+/// import's batches, short enough that the memory goes back soon after the work ends.
+const BURST_PURGE_DELAY_MS: std::ffi::c_long = 10_000;
+
+/// How many bursts are running, and (while any is) the purge delay to go back to.
+static BURSTS: std::sync::Mutex<(usize, std::ffi::c_long)> = std::sync::Mutex::new((0, 0));
+
+fn set_purge_delay(ms: std::ffi::c_long) {
     // SAFETY: setting a documented option; mimalloc reads options atomically.
-    unsafe { mi::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+    unsafe { mi::mi_option_set(MI_OPTION_PURGE_DELAY, ms) }
+}
+
+/// Give freed memory back to the OS at once instead of a second later, outside bursts. The
+/// desktop calls this: its resident size is a target (≤ 150 MB at 100k actions), and its work
+/// comes in bursts.
+pub fn return_memory_promptly() {
+    let mut b = BURSTS.lock().unwrap_or_else(|e| e.into_inner());
+    if b.0 == 0 {
+        set_purge_delay(0);
+    } else {
+        b.1 = 0;
+    }
+}
+
+/// Memory-hungry work that frees and allocates hundreds of megabytes again and again — a sync,
+/// a bulk import, the server answering pushes and pulls — holds one of these while it runs.
+///
+/// Why: freed memory that mimalloc gives back to the OS is zeroed by the kernel when it is
+/// touched again (whole 2 MB pages on this kind of VM). A first sync of 100k changes took ~90k
+/// such page faults with mimalloc's default 1 s delay and ~600k with the desktop's prompt
+/// return, costing 10–25 % of its CPU time and most of its run-to-run spread (BENCHMARKS.md).
+/// While any burst runs, freed memory is kept for 10 s before it goes back; when the last one
+/// ends, the process's own setting is back. Peak memory is unchanged: what is kept is reused.
+#[must_use = "the burst ends when this is dropped"]
+pub struct Burst(());
+
+impl Burst {
+    pub fn begin() -> Burst {
+        let mut b = BURSTS.lock().unwrap_or_else(|e| e.into_inner());
+        b.0 += 1;
+        if b.0 == 1 {
+            // SAFETY: reading a documented option.
+            b.1 = unsafe { mi::mi_option_get(MI_OPTION_PURGE_DELAY) };
+            set_purge_delay(BURST_PURGE_DELAY_MS);
+        }
+        Burst(())
+    }
+}
+
+impl Drop for Burst {
+    fn drop(&mut self) {
+        let mut b = BURSTS.lock().unwrap_or_else(|e| e.into_inner());
+        b.0 -= 1;
+        if b.0 == 0 {
+            set_purge_delay(b.1);
+        }
+    }
 }
 
 unsafe extern "C" fn x_malloc(n: c_int) -> *mut c_void {
@@ -104,6 +156,22 @@ pub fn use_mimalloc() -> bool {
 
 #[cfg(test)]
 mod tests {
+    use libmimalloc_sys as mi;
+
+    #[test]
+    fn bursts_hold_memory_and_the_last_one_restores_the_setting() {
+        let delay = || unsafe { mi::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
+        super::return_memory_promptly();
+        assert_eq!(delay(), 0);
+        let a = super::Burst::begin();
+        assert_eq!(delay(), super::BURST_PURGE_DELAY_MS);
+        let b = super::Burst::begin();
+        drop(a);
+        assert_eq!(delay(), super::BURST_PURGE_DELAY_MS, "another burst is still running");
+        drop(b);
+        assert_eq!(delay(), 0, "back to the process's own setting");
+    }
+
     #[test]
     fn sizes_are_usable_and_roundup_never_shrinks() {
         // SAFETY: plain allocate / measure / free of one block.

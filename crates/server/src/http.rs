@@ -147,6 +147,7 @@ async fn push(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, Failure> {
     let who = identify(&s, &headers, addr).await?;
+    let _burst = mandate_alloc::Burst::begin();
     let req: PushRequest = parse(&s, body)?;
     let r = replicate::push(&s.db, &who, req, &s.metrics).await;
     if let Err(f) = &r {
@@ -174,6 +175,7 @@ async fn pull(
 ) -> Result<Response, Failure> {
     let who = identify(&s, &headers, addr).await?;
     let Query(q) = q.map_err(|e| Failure::new(400, "bad_request", format!("bad pull parameters: {e}")))?;
+    let _burst = mandate_alloc::Burst::begin();
     let r = replicate::pull(&s.db, &who, q.since, q.limit.unwrap_or(2000).min(MAX_BATCH), &s.metrics).await?;
     Ok(Json(r).into_response())
 }

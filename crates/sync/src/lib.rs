@@ -400,6 +400,7 @@ pub async fn sync_in_batches(
     pull_batch: usize,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<SyncReport> {
+    let _burst = mandate_alloc::Burst::begin();
     let mut report = SyncReport::default();
     let waiting = store.sync_status().await?.waiting.max(0) as u64;
     let mut done = 0u64;
