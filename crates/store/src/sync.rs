@@ -12,6 +12,12 @@
 //!   entries are marked `remote` and never pushed back.
 //! - A record whose parent has not arrived (or is an action this user may not see) is parked and
 //!   retried on each pull, never written with a dangling reference.
+//! - `sync_clocks` holds each record's field stamps as last agreed with the server, except for
+//!   records this device created that the server took as they were: their stamps are all this
+//!   device's own, which the server never counts as unseen when it merges this device's later
+//!   edits (so no base needs them), and a pulled state merged over a record with no row takes the
+//!   server's values, which for those fields are the very ones created here. A first sync's push
+//!   of 100k creates writes no clocks at all.
 
 use crate::{meta_get, write::Put, Result, Store, StoreError};
 use mandate_domain::replication::{self as rep, Change, Clocks, Conflict, Op, PushResponse, RecordState, CONFLICTS, REPLICATED};
@@ -100,6 +106,11 @@ async fn meta_set(conn: &mut sqlx::SqliteConnection, key: &str, value: Option<&s
     Ok(())
 }
 
+/// Clocks of a record this device created, as it created it: kept in no row (see the module docs).
+fn own_create(c: &Clocks, device: &str) -> bool {
+    c.fields.is_empty() && mandate_domain::hlc::Hlc::parse(&c.created).is_some_and(|h| h.device == device)
+}
+
 async fn load_clocks(conn: &mut sqlx::SqliteConnection, ids: &HashSet<String>) -> Result<HashMap<String, Clocks>> {
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT entity_id, clocks FROM sync_clocks WHERE entity_id IN (SELECT value FROM json_each(?1))")
@@ -178,7 +189,13 @@ impl Store {
         let ids: HashSet<String> = rows.iter().map(|r| r.get::<String, _>("entity_id")).collect();
         let mut clocks = load_clocks(&mut *conn, &ids).await?;
         if let Some(p) = prev {
-            clocks.extend(p.clocks.iter().filter(|(id, _)| ids.contains(*id)).map(|(id, c)| (id.clone(), c.clone())));
+            // As `acknowledge_push` will save them, so the batch read ahead is the batch read after.
+            clocks.extend(
+                p.clocks
+                    .iter()
+                    .filter(|(id, c)| ids.contains(*id) && !own_create(c, self.device_id()))
+                    .map(|(id, c)| (id.clone(), c.clone())),
+            );
         }
         let mut out = Outgoing { changes: Vec::with_capacity(rows.len()), last_seq: cursor, clocks: HashMap::new() };
         for r in rows {
@@ -232,8 +249,13 @@ impl Store {
         tx.set_actor("agency server");
         let refused: HashMap<&str, &rep::Refusal> = resp.refused.iter().map(|r| (r.change_id.as_str(), r)).collect();
         let refused_records: HashSet<&str> = resp.refused.iter().map(|r| r.entity_id.as_str()).collect();
-        let agreed: Vec<(String, Clocks)> =
-            out.clocks.iter().filter(|(id, _)| !refused_records.contains(id.as_str())).map(|(a, b)| (a.clone(), b.clone())).collect();
+        // A record this device created, taken whole, keeps no clocks row (see the module docs).
+        let agreed: Vec<(String, Clocks)> = out
+            .clocks
+            .iter()
+            .filter(|(id, c)| !refused_records.contains(id.as_str()) && !own_create(c, self.device_id()))
+            .map(|(a, b)| (a.clone(), b.clone()))
+            .collect();
         save_clocks(tx.conn(), &agreed).await?;
         let at = tx.now().to_rfc3339();
         for c in &out.changes {
