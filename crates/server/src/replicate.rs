@@ -82,17 +82,28 @@ fn audit_hash(prev: &str, seq: i64, at: &str, user: &str, device: &str, entity: 
     hex::encode(h.finalize())
 }
 
-async fn load_access(kind: db::Kind, conn: &mut sqlx::AnyConnection, actions: &[String]) -> Result<HashMap<String, ActionAccess>, Failure> {
-    let mut out: HashMap<String, ActionAccess> = HashMap::new();
+/// Which of `actions` the server has, and the offices with a say on each: one query for both,
+/// since a batch of child records can name two thousand actions and this runs in the push's turn.
+async fn load_actions(
+    kind: db::Kind,
+    conn: &mut sqlx::AnyConnection,
+    actions: &[String],
+) -> Result<(HashSet<String>, HashMap<String, ActionAccess>), Failure> {
+    let (mut here, mut access): (HashSet<String>, HashMap<String, ActionAccess>) = Default::default();
     for chunk in actions.chunks(1000) {
-        let sql = format!("SELECT action_id, office_id, role FROM access WHERE action_id IN ({})", params(kind, 1, chunk.len()));
+        let sql = format!(
+            "SELECT r.entity_id, a.office_id, a.role FROM records r LEFT JOIN access a ON a.action_id = r.entity_id WHERE r.entity_id IN ({})",
+            params(kind, 1, chunk.len())
+        );
         let mut q = sqlx::query(&sql);
         for a in chunk {
             q = q.bind(a);
         }
         for r in q.fetch_all(&mut *conn).await? {
-            let (a, o, role): (String, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-            let e = out.entry(a).or_default();
+            let (a, o, role): (String, Option<String>, Option<String>) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            here.insert(a.clone());
+            let (Some(o), Some(role)) = (o, role) else { continue };
+            let e = access.entry(a).or_default();
             if role == "issuer" {
                 e.issuer_office = Some(o);
             } else {
@@ -100,7 +111,7 @@ async fn load_access(kind: db::Kind, conn: &mut sqlx::AnyConnection, actions: &[
             }
         }
     }
-    Ok(out)
+    Ok((here, access))
 }
 
 /// Remember a refused change's stamp per field (see `push_changes`).
@@ -178,20 +189,6 @@ async fn renumber_actions(
     Ok(seq)
 }
 
-/// The ids among `ids` that have a record on the server.
-async fn existing(kind: db::Kind, conn: &mut sqlx::AnyConnection, ids: &[String]) -> Result<HashSet<String>, Failure> {
-    let mut out = HashSet::new();
-    for chunk in ids.chunks(1000) {
-        let sql = format!("SELECT entity_id FROM records WHERE entity_id IN ({})", params(kind, 1, chunk.len()));
-        let mut q = sqlx::query_scalar::<_, String>(&sql);
-        for id in chunk {
-            q = q.bind(id);
-        }
-        out.extend(q.fetch_all(&mut *conn).await?);
-    }
-    Ok(out)
-}
-
 fn op_word(op: Op) -> &'static str {
     match op {
         Op::Create => "create",
@@ -241,18 +238,16 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         action_ids.extend(a);
     }
     let action_ids: Vec<String> = action_ids.into_iter().collect();
-    // Which of those actions the server already has. Only their existence matters here (a child
-    // record needs its action on the server), so their records are not loaded: a batch of
-    // children can name two thousand actions.
+    // Which of those actions the server already has, and their offices. Only that matters here
+    // (a child record needs its action on the server), so their records are not loaded: a batch
+    // of children can name two thousand actions.
     // An action among this push's own records was looked up with them: one not found is new,
     // and a new action has no offices yet (access rows are only written beside its record).
     let in_push: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let new_action = |a: &String| in_push.contains(a.as_str()) && !recs.contains_key(a.as_str());
-    let missing: Vec<String> = action_ids.iter().filter(|a| !recs.contains_key(a.as_str()) && !new_action(a)).cloned().collect();
-    let mut actions_here: HashSet<String> = existing(db.kind, &mut tx, &missing).await?;
-    actions_here.extend(action_ids.iter().filter(|a| recs.contains_key(a.as_str())).cloned());
     let known: Vec<String> = action_ids.iter().filter(|a| !new_action(a)).cloned().collect();
-    let mut access = load_access(db.kind, &mut tx, &known).await?;
+    let (mut actions_here, mut access) = load_actions(db.kind, &mut tx, &known).await?;
+    actions_here.extend(action_ids.iter().filter(|a| recs.contains_key(a.as_str())).cloned());
     let at = now_text();
     let mut resp = PushResponse::default();
     let mut dirty: BTreeSet<String> = BTreeSet::new();
