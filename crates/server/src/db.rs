@@ -1,6 +1,8 @@
 //! The server's storage: SQLite in a data directory, or PostgreSQL. One set of queries serves
 //! both through sqlx's `Any` driver — every statement here is written in the SQL the two share
-//! (numbered `$n` parameters, `ON CONFLICT`, TEXT for JSON) — so the same tests prove both.
+//! (numbered `$n` parameters, `ON CONFLICT`, TEXT for JSON) — so the same tests prove both. The
+//! exceptions pick per backend in one place each: placeholders ([`params`]) and the JSON aggregate
+//! of the push's action lookup (`replicate::load_actions`).
 //!
 //! Invariant: every push runs in one transaction that first updates the single `counter` row.
 //! That serialises pushes across all server instances on one PostgreSQL cluster, so sequence
