@@ -253,8 +253,8 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     let in_push: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let new_action = |a: &String| in_push.contains(a.as_str()) && !recs.contains_key(a.as_str());
     let known: Vec<String> = action_ids.iter().filter(|a| !new_action(a)).cloned().collect();
-    let (mut actions_here, mut access) = load_actions(db.kind, &mut tx, &known).await?;
-    actions_here.extend(action_ids.iter().filter(|a| recs.contains_key(a.as_str())).cloned());
+    // `known` includes the actions loaded with this push's records, so they are found here too.
+    let (actions_here, mut access) = load_actions(db.kind, &mut tx, &known).await?;
     let at = now_text();
     let mut resp = PushResponse::default();
     let mut dirty: BTreeSet<String> = BTreeSet::new();

@@ -512,7 +512,7 @@ fn bind_entry<'q>(
 
 /// Connections never checkpoint on commit (`wal_autocheckpoint = 0`): a large commit would
 /// otherwise copy its whole WAL into the database before returning. Instead, once the WAL
-/// passes a few megabytes, a passive checkpoint runs off the caller's path; `Store::close`
+/// passes [`CHECKPOINT_AFTER_BYTES`], a passive checkpoint runs off the caller's path; `Store::close`
 /// does a final full one. Either way a crash leaves the workspace as of the last commit.
 fn checkpoint_in_background(pool: sqlx::SqlitePool, wal_path: &std::path::Path) {
     let big = std::fs::metadata(wal_path).map(|m| m.len() > CHECKPOINT_AFTER_BYTES).unwrap_or(false);
@@ -526,7 +526,8 @@ fn checkpoint_in_background(pool: sqlx::SqlitePool, wal_path: &std::path::Path) 
 /// WAL size after which a commit starts a background checkpoint. SQLite's default is ~4 MB;
 /// at that size a first sync or a large import checkpoints after every batch, copying the same
 /// index and full-text pages into the file (and fsyncing it) again each time while the batches
-/// are still being written (a first sync's pull was ~0.7 s faster at 32 MB, paired runs).
+/// are still being written (a first sync was ~0.7 s faster on average at 32–64 MB over 9 paired
+/// runs; single pairs are within the VM's noise).
 /// Below `journal_size_limit` (64 MB), so the WAL's usual size is still bounded by that.
 const CHECKPOINT_AFTER_BYTES: u64 = 32 * 1024 * 1024;
 
