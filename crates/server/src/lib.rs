@@ -74,6 +74,12 @@ pub struct Metrics {
     pub auth_failures: AtomicU64,
     pub rate_limited: AtomicU64,
     pub bad_requests: AtomicU64,
+    /// Microseconds pushes spent waiting for their turn to write (another push had it).
+    pub push_wait_us: AtomicU64,
+    /// Microseconds pushes held the turn (merging and writing, up to the commit). Pushes take
+    /// turns (see db.rs), so this bounds how fast one server takes changes; with the wait it
+    /// shows whether pushes queue behind each other.
+    pub push_turn_us: AtomicU64,
 }
 
 impl Metrics {
@@ -96,6 +102,13 @@ impl Metrics {
             ("mandate_bad_requests_total", "Malformed, oversized or forged requests.", &self.bad_requests),
         ] {
             out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n", v.load(Ordering::Relaxed)));
+        }
+        for (name, help, us) in [
+            ("mandate_push_wait_seconds_total", "Time pushes waited for their turn to write.", &self.push_wait_us),
+            ("mandate_push_turn_seconds_total", "Time pushes held the turn to write (merge, writes, commit).", &self.push_turn_us),
+        ] {
+            let seconds = us.load(Ordering::Relaxed) as f64 / 1e6;
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {seconds:.6}\n"));
         }
         out
     }

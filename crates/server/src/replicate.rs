@@ -217,10 +217,12 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
             Ok((json, (c.op == Op::Create).then(|| rep::check_record(&c.entity, &c.fields))))
         })
         .collect::<Result<_, Failure>>()?;
+    let waiting = std::time::Instant::now();
     let turn = db.push_turn().await;
     let mut tx = db.pool.begin().await?;
     // Take the counter row first: this serialises pushes (see the module docs in db.rs).
     sqlx::query("UPDATE counter SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+    let turn_began = std::time::Instant::now();
     let row = sqlx::query("SELECT seq, audit_seq, audit_hash, refusal_id FROM counter WHERE id = 1").fetch_one(&mut *tx).await?;
     let (mut seq, mut audit_seq, mut head, mut refusal_id): (i64, i64, String, i64) =
         (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
@@ -517,9 +519,12 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     }
     tx.commit().await?;
     drop(turn);
+    let (wait, held) = (turn_began - waiting, turn_began.elapsed());
     db.after_write();
     resp.refused = refusals.into_iter().map(|(_, r)| r).collect();
     if let Some(m) = metrics {
+        Metrics::add(&m.push_wait_us, wait.as_micros() as u64);
+        Metrics::add(&m.push_turn_us, held.as_micros() as u64);
         Metrics::add(&m.pushes, 1);
         Metrics::add(&m.changes_accepted, resp.accepted.len() as u64);
         Metrics::add(&m.changes_duplicate, resp.duplicate.len() as u64);
@@ -533,6 +538,8 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
         duplicate = resp.duplicate.len(),
         refused = resp.refused.len(),
         conflicts = resp.conflicts,
+        wait_ms = wait.as_millis() as u64,
+        turn_ms = held.as_millis() as u64,
         "push"
     );
     for r in &resp.refused {

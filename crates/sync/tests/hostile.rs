@@ -146,6 +146,13 @@ async fn hostile(backend: Backend) {
     healthy(&env).await;
     let metrics = reqwest_get(&format!("{}/metrics", env.url)).await;
     assert!(metrics.contains("mandate_rate_limited_total"), "{metrics}");
+    // The pushes above held the turn to write for some time, and it is counted.
+    let seconds = |name: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("no {name} in {metrics}"));
+        line[name.len() + 1..].parse().unwrap()
+    };
+    assert!(seconds("mandate_push_turn_seconds_total") > 0.0, "{metrics}");
+    assert!(seconds("mandate_push_wait_seconds_total") >= 0.0);
     // No secret in the audit or refusal tables, and only hashes of tokens.
     let hashes: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM devices").fetch_all(&env.server.db.pool).await.unwrap();
     assert!(hashes.iter().all(|h| h.len() == 64 && !h.starts_with("mdt_")));
