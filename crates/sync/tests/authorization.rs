@@ -235,3 +235,39 @@ async fn refused_then_accepted(backend: Backend) {
 both_backends! {
     a_refused_change_does_not_make_the_next_one_a_conflict => refused_then_accepted;
 }
+
+/// An office assigned to an action after its devices pulled past the action's records still
+/// receives the whole action (the action, its citations, its history) on its next pull: the
+/// server renumbers the action's records when the office gains sight of it.
+async fn assigned_later_gets_the_whole_action(backend: Backend) {
+    let env = server(backend).await;
+    let exec = desktop(&env, "exec", ServerRole::Executive, Some("OPS")).await;
+    let lead = desktop(&env, "lead", ServerRole::OfficeLead, Some("LEGAL")).await;
+    let file = exec.store.create_action(tasker("Review the siting rule", &["42 U.S.C. 4321", "5 U.S.C. 553"])).await.unwrap();
+    exec.sync().await;
+    lead.sync().await;
+    assert!(lead.store.action_file(file.action.id).await.is_err(), "LEGAL has no sight of it yet");
+    exec.store.assign(file.action.id, "LEGAL", Role::Opr, None, None).await.unwrap();
+    exec.sync().await;
+    lead.sync().await;
+    let (mine, theirs) = (exec.store.replicated_records().await.unwrap(), lead.store.replicated_records().await.unwrap());
+    let id = file.action.id.to_string();
+    let of_action = |all: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>| {
+        let mut out = vec![];
+        for (table, recs) in all {
+            for (rid, data) in recs {
+                if *rid == id || data.get("action_id").and_then(|v| v.as_str()) == Some(id.as_str()) {
+                    out.push((table.clone(), rid.clone(), data.clone()));
+                }
+            }
+        }
+        out
+    };
+    let whole = of_action(&mine);
+    assert!(whole.iter().filter(|(t, _, _)| t == "citations").count() == 2, "{whole:?}");
+    assert_eq!(of_action(&theirs), whole, "LEGAL's desktop has every record of the action, as issued");
+}
+
+both_backends! {
+    an_office_assigned_later_gets_the_whole_action => assigned_later_gets_the_whole_action;
+}
