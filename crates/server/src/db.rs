@@ -1,8 +1,8 @@
 //! The server's storage: SQLite in a data directory, or PostgreSQL. One set of queries serves
 //! both through sqlx's `Any` driver — every statement here is written in the SQL the two share
 //! (numbered `$n` parameters, `ON CONFLICT`, TEXT for JSON) — so the same tests prove both. The
-//! exceptions pick per backend in one place each: placeholders ([`params`]) and the JSON aggregate
-//! of the push's action lookup (`replicate::load_actions`).
+//! exceptions pick per backend in one place each: placeholders ([`params`]) and the JSON array a
+//! lookup of thousands of rows answers with ([`json_rows`]).
 //!
 //! Invariant: every push runs in one transaction that first updates the single `counter` row.
 //! That serialises pushes across all server instances on one PostgreSQL cluster, so sequence
@@ -142,6 +142,16 @@ pub fn params(kind: Kind, from: usize, n: usize) -> String {
     match kind {
         Kind::Sqlite => vec!["?"; n].join(","),
         Kind::Postgres => (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(","),
+    }
+}
+
+/// The select expression that answers a query with one JSON text, an array holding one array of
+/// `columns` per row (`[]` when none match), instead of a row each: rows through sqlx's `Any`
+/// driver cost ~5 µs apiece, and the push's lookups of thousands run in its turn.
+pub fn json_rows(kind: Kind, columns: &str) -> String {
+    match kind {
+        Kind::Sqlite => format!("json_group_array(json_array({columns}))"),
+        Kind::Postgres => format!("coalesce(json_agg(json_build_array({columns})), '[]')::text"),
     }
 }
 

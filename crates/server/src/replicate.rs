@@ -90,12 +90,7 @@ async fn load_actions(
     actions: &[String],
 ) -> Result<(HashSet<String>, HashMap<String, ActionAccess>), Failure> {
     let (mut here, mut access): (HashSet<String>, HashMap<String, ActionAccess>) = Default::default();
-    // The answer comes back as one JSON text, not a row per office: thousands of rows through
-    // sqlx's `Any` driver cost ~5 µs each, and this runs in the push's turn.
-    let answer = match kind {
-        db::Kind::Sqlite => "json_group_array(json_array(r.entity_id, a.office_id, a.role))",
-        db::Kind::Postgres => "coalesce(json_agg(json_build_array(r.entity_id, a.office_id, a.role)), '[]')::text",
-    };
+    let answer = db::json_rows(kind, "r.entity_id, a.office_id, a.role");
     for chunk in actions.chunks(1000) {
         let sql = format!(
             "SELECT {answer} FROM records r LEFT JOIN access a ON a.action_id = r.entity_id WHERE r.entity_id IN ({})",
@@ -148,13 +143,9 @@ async fn renumber_actions(
     let table = |entity: &str| REPLICATED.iter().position(|t| *t == entity).unwrap_or(usize::MAX);
     // (action's place, table's place, old number, id)
     let mut all: Vec<(usize, usize, i64, String)> = vec![];
-    // One JSON text per 1,000 actions, not a row per record (see `load_actions`): a first sync
-    // that brings an action's assignments after the action renumbers nearly every action, and
-    // reading their records row by row took a tenth of its push turns.
-    let answer = match kind {
-        db::Kind::Sqlite => "json_group_array(json_array(entity_id, entity, action_id, seq))",
-        db::Kind::Postgres => "coalesce(json_agg(json_build_array(entity_id, entity, action_id, seq)), '[]')::text",
-    };
+    // One JSON text per 1,000 actions, not a row per record: a first sync that brings an
+    // action's assignments after the action renumbers nearly every action.
+    let answer = db::json_rows(kind, "entity_id, entity, action_id, seq");
     for chunk in actions.chunks(1000) {
         let sql = format!("SELECT {answer} FROM records WHERE action_id IN ({})", params(kind, 1, chunk.len()));
         let mut q = sqlx::query_scalar::<_, String>(&sql);
