@@ -358,7 +358,29 @@ struct InFlight {
     out: Outgoing,
     /// The records it changes.
     ids: HashSet<String>,
-    task: tokio::task::JoinHandle<Result<PushResponse>>,
+    task: Request<PushResponse>,
+}
+
+/// A request running beside the sync (a push in flight, the next pull), stopped if the sync
+/// ends first: when recording an answer or applying a batch fails, the sync returns its error
+/// and nothing keeps talking to the server on its behalf. (Stopping one loses nothing: a push
+/// the server took is recognised when sent again, and a pull only reads.)
+struct Request<T>(tokio::task::JoinHandle<Result<T>>);
+
+impl<T: Send + 'static> Request<T> {
+    fn spawn(f: impl std::future::Future<Output = Result<T>> + Send + 'static) -> Request<T> {
+        Request(tokio::spawn(f))
+    }
+
+    async fn answer(mut self, what: &str) -> Result<T> {
+        (&mut self.0).await.map_err(|e| SyncError::Setup(format!("the {what} stopped: {e}")))?
+    }
+}
+
+impl<T> Drop for Request<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// What the batch read ahead may assume about the pushes unanswered when it was read.
@@ -422,7 +444,7 @@ pub async fn sync_in_batches(
         if can_send {
             let body = client.push_body(store.device_id(), &out.changes);
             let c = client.clone();
-            let task = tokio::spawn(async move { c.send_push(body).await });
+            let task = Request::spawn(async move { c.send_push(body).await });
             let ids = touched(&out.changes);
             let next = store.outgoing_after(&out, push_batch).await?;
             ahead = if independent(&next.changes, &ids) && inflight.iter().all(|f| independent(&next.changes, &f.ids)) {
@@ -451,7 +473,7 @@ pub async fn sync_in_batches(
             }
             break;
         };
-        let resp = f.task.await.map_err(|e| SyncError::Setup(format!("the push stopped: {e}")))??;
+        let resp = f.task.answer("push").await?;
         store.acknowledge_push(&f.out, &resp).await?;
         if !(resp.refused.is_empty() && resp.restore.is_empty()) {
             reread = true;
@@ -471,9 +493,9 @@ pub async fn sync_in_batches(
             // Spawned, so that decoding the next batch runs beside this one's application.
             let c = client.clone();
             let cursor = r.cursor;
-            let next = tokio::spawn(async move { c.pull(cursor, pull_batch).await });
+            let next = Request::spawn(async move { c.pull(cursor, pull_batch).await });
             let a = store.apply_pulled(&r.records, r.cursor).await?;
-            (a, Some(next.await.map_err(|e| SyncError::Setup(format!("the pull stopped: {e}")))??))
+            (a, Some(next.answer("pull").await?))
         } else {
             (store.apply_pulled(&r.records, r.cursor).await?, None)
         };
@@ -500,6 +522,24 @@ pub async fn sync_in_batches(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A request the sync no longer waits for (it failed first) is stopped, not left running.
+    #[tokio::test]
+    async fn a_request_left_behind_is_stopped() {
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = done.clone();
+        let request = Request::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        });
+        drop(request);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!done.load(std::sync::atomic::Ordering::SeqCst), "the request ran on after the sync let go of it");
+        // One that is waited for runs to its answer.
+        let answered = Request::spawn(async { Ok(42) }).answer("pull").await.unwrap();
+        assert_eq!(answered, 42);
+    }
 
     fn change(op: Op, id: &str, fields: serde_json::Value) -> Change {
         Change {
