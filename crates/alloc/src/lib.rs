@@ -75,8 +75,8 @@ pub fn return_memory_promptly() {
 ///
 /// Why: freed memory that mimalloc gives back to the OS is zeroed by the kernel when it is
 /// touched again (whole 2 MB pages on this kind of VM). A first sync of 100k changes took ~1M
-/// such page faults with the desktop's prompt return, and ~20 % more CPU time than with bursts
-/// (~90k faults at mimalloc's default 1 s delay; BENCHMARKS.md). While any burst runs, freed
+/// such page faults with the desktop's prompt return and 20–21 s of CPU, against 61k–119k faults
+/// and 16.5–17.3 s with bursts (paired `perf stat` runs; BENCHMARKS.md). While any burst runs, freed
 /// memory is kept for 10 s before it goes back; when the last one ends, the process's own
 /// setting is back. The price is peak memory: what one phase of the work freed is still held
 /// while the next runs (the sync benchmark's process peaked at 0.80 GB with a 10 s delay

@@ -81,8 +81,7 @@ async fn one_backend(dir: &Path, label: &str, db: Db, actions: usize, first_only
     let pushed = mandate_sync::sync(&a, &ca, &noop).await?;
     let push = t.elapsed();
     // How much of the push was the server's turns (one push writes at a time).
-    let seconds = |us: &std::sync::atomic::AtomicU64| us.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6;
-    let turns = seconds(&server.metrics.push_turn_us);
+    let turns = mandate_server::Metrics::seconds(&server.metrics.push_turn_us);
     let (b, cb) = desktop(&dir, &url, &db, "b", "second").await?;
     let t = Instant::now();
     let pulled = mandate_sync::sync(&b, &cb, &noop).await?;
@@ -136,7 +135,7 @@ async fn one_backend(dir: &Path, label: &str, db: Db, actions: usize, first_only
 async fn many(dir: &Path, label: &str, db: Db, clients: usize) -> Result<Vec<String>> {
     accounts::add_office(&db, "OCOS", "Office of the Chief of Staff", OfficeKind::Office).await?;
     let server = Arc::new(Server::new(db.clone()));
-    let (addr, handle) = http::spawn(server.clone()).await?;
+    let (addr, handle) = http::spawn(server).await?;
     let url = format!("http://{addr}");
     let dir = dir.join(format!("{label}-many"));
     std::fs::create_dir_all(&dir)?;

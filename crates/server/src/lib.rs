@@ -86,6 +86,10 @@ impl Metrics {
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
+    /// A counter of microseconds, in seconds.
+    pub fn seconds(us: &AtomicU64) -> f64 {
+        us.load(Ordering::Relaxed) as f64 / 1e6
+    }
     /// Prometheus text format.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -107,8 +111,7 @@ impl Metrics {
             ("mandate_push_wait_seconds_total", "Time pushes waited for their turn to write.", &self.push_wait_us),
             ("mandate_push_turn_seconds_total", "Time pushes held the turn to write (merge, writes, commit).", &self.push_turn_us),
         ] {
-            let seconds = us.load(Ordering::Relaxed) as f64 / 1e6;
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {seconds:.6}\n"));
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {:.6}\n", Metrics::seconds(us)));
         }
         out
     }
