@@ -46,7 +46,16 @@ pub fn router(server: Shared) -> Router {
         // Fastest gzip: pulls of thousands of records are CPU-bound on both ends, and the fast
         // level already shrinks record JSON several times over.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
+        .layer(axum::middleware::map_response_with_state(server.clone(), count_server_errors))
         .with_state(server)
+}
+
+/// Counts answers that are the server's failure, not the caller's (`/metrics`).
+async fn count_server_errors(State(s): State<Shared>, r: Response) -> Response {
+    if r.status().is_server_error() {
+        Metrics::add(&s.metrics.server_errors, 1);
+    }
+    r
 }
 
 async fn health(State(s): State<Shared>) -> Response {

@@ -74,6 +74,10 @@ pub struct Metrics {
     pub auth_failures: AtomicU64,
     pub rate_limited: AtomicU64,
     pub bad_requests: AtomicU64,
+    /// Requests that failed inside the server (answered 5xx: the database refused, a disk
+    /// filled…). Everything else refused is the caller's doing and counted above; these are
+    /// what an operator is paged for, and each one is in the log.
+    pub server_errors: AtomicU64,
     /// Microseconds pushes spent waiting for their turn to write (another push had it).
     pub push_wait_us: AtomicU64,
     /// Microseconds pushes held the turn (merging and writing, up to the commit). Pushes take
@@ -104,6 +108,7 @@ impl Metrics {
             ("mandate_auth_failures_total", "Requests with an unknown, expired or revoked token or enrolment code.", &self.auth_failures),
             ("mandate_rate_limited_total", "Requests refused for too many attempts.", &self.rate_limited),
             ("mandate_bad_requests_total", "Malformed, oversized or forged requests.", &self.bad_requests),
+            ("mandate_server_errors_total", "Requests that failed inside the server (5xx); the log has each one.", &self.server_errors),
         ] {
             out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n", v.load(Ordering::Relaxed)));
         }

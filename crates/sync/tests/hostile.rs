@@ -160,6 +160,49 @@ async fn hostile(backend: Backend) {
     assert!(!hashes.contains(&d.token));
 }
 
+/// A fault inside the server (here its audit table gone missing) fails the push with a 500
+/// that says where to look, is counted for the operator, and costs nothing: the push is rolled
+/// back whole, the desktop keeps its changes waiting, and once mended one sync sends them all,
+/// once.
+async fn server_fault(backend: Backend) {
+    let env = server(backend).await;
+    let a = desktop(&env, "alice", ServerRole::Executive, Some("OPS")).await;
+    let b = desktop(&env, "bob", ServerRole::Executive, Some("LEGAL")).await;
+    for title in ["Stand up the permitting task force", "Brief the cabinet on permitting"] {
+        a.store.create_action(tasker(title, &["42 U.S.C. 4321"])).await.unwrap();
+    }
+    let waiting = a.store.sync_status().await.unwrap().waiting;
+    assert!(waiting > 2, "{waiting}");
+    let db = &env.server.db;
+    let records = || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM records").fetch_one(&db.pool).await.unwrap() };
+    let before = records().await;
+    let audited = mandate_server::replicate::verify_audit(db).await.unwrap().unwrap();
+    sqlx::query("ALTER TABLE audit RENAME TO audit_away").execute(&db.pool).await.unwrap();
+
+    match mandate_sync::sync_in_batches(&a.store, &a.client, 3, 4, &|_| {}).await {
+        Err(SyncError::Refused { status: 500, code, message }) => {
+            assert_eq!(code, "internal");
+            assert!(message.contains("server log"), "{message}");
+        }
+        other => panic!("expected the server's failure, got {other:?}"),
+    }
+    assert_eq!(a.store.sync_status().await.unwrap().waiting, waiting, "the desktop still has every change waiting");
+    assert_eq!(records().await, before, "nothing of the failed push was kept");
+    healthy(&env).await;
+    let metrics = reqwest_get(&format!("{}/metrics", env.url)).await;
+    let errors = metrics.lines().find_map(|l| l.strip_prefix("mandate_server_errors_total ")).expect("the counter is served");
+    assert!(errors.parse::<u64>().unwrap() >= 1, "{metrics}");
+
+    sqlx::query("ALTER TABLE audit_away RENAME TO audit").execute(&db.pool).await.unwrap();
+    let report = a.sync().await;
+    assert_eq!((report.pushed as i64, report.duplicate), (waiting, 0), "each change sent once: {report:?}");
+    assert_eq!(a.store.sync_status().await.unwrap().waiting, 0);
+    b.sync().await;
+    assert_eq!(a.store.replicated_records().await.unwrap(), b.store.replicated_records().await.unwrap());
+    assert_eq!(mandate_server::replicate::verify_audit(db).await.unwrap(), Ok(audited + waiting as u64), "the chain holds, an entry per change");
+}
+
 both_backends! {
     hostile_input_is_refused_and_the_server_keeps_serving => hostile;
+    a_server_fault_loses_nothing_and_is_counted => server_fault;
 }
