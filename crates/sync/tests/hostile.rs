@@ -199,7 +199,11 @@ async fn server_fault(backend: Backend) {
     assert_eq!(a.store.sync_status().await.unwrap().waiting, 0);
     b.sync().await;
     assert_eq!(a.store.replicated_records().await.unwrap(), b.store.replicated_records().await.unwrap());
-    assert_eq!(mandate_server::replicate::verify_audit(db).await.unwrap(), Ok(audited + waiting as u64), "the chain holds, an entry per change");
+    assert_eq!(
+        mandate_server::replicate::verify_audit(db).await.unwrap(),
+        Ok(audited + waiting as u64),
+        "the chain holds, an entry per change"
+    );
 }
 
 both_backends! {
