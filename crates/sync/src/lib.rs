@@ -40,7 +40,8 @@ pub enum SyncError {
     NotConnected,
     #[error("the agency server at {url} could not be reached: {detail}")]
     Unreachable { url: String, detail: String },
-    #[error("the agency server refused the request ({status} {code}): {message}")]
+    /// An answer with an error status: the caller's fault (4xx) or the server's (5xx).
+    #[error("{}", refused_text(*status, code, message))]
     Refused { status: u16, code: String, message: String },
     #[error("the agency server sent an answer that could not be read: {0}")]
     BadAnswer(String),
@@ -52,10 +53,25 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
+/// A 5xx is not a refusal of what was sent: the server (or a proxy before it) failed, and the
+/// sync is built so that such a failure keeps everything for the next try (a push is one
+/// transaction, the pull cursor moves with what is applied). Users are told so.
+fn refused_text(status: u16, code: &str, message: &str) -> String {
+    if status >= 500 {
+        format!(
+            "the agency server failed ({status} {code}): {message}. Nothing is lost: your changes stay waiting and the next sync sends them"
+        )
+    } else {
+        format!("the agency server refused the request ({status} {code}): {message}")
+    }
+}
+
 impl SyncError {
-    /// The server is not there (as opposed to refusing): background sync just tries later.
+    /// The server is not there (as opposed to refusing): background sync just tries later. A
+    /// gateway's 502/503/504 counts: the load balancer in front of the agency's servers (see the
+    /// README) answers so when none of them is reachable.
     pub fn is_offline(&self) -> bool {
-        matches!(self, SyncError::Unreachable { .. })
+        matches!(self, SyncError::Unreachable { .. } | SyncError::Refused { status: 502..=504, .. })
     }
 }
 
@@ -522,6 +538,16 @@ pub async fn sync_in_batches(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn offline_is_no_server_reachable_not_a_failing_one() {
+        let answer = |status| SyncError::Refused { status, code: "x".into(), message: "y".into() };
+        assert!(SyncError::Unreachable { url: "https://s".into(), detail: "refused".into() }.is_offline());
+        assert!(answer(502).is_offline() && answer(503).is_offline() && answer(504).is_offline());
+        assert!(!answer(500).is_offline() && !answer(401).is_offline());
+        assert!(answer(500).to_string().starts_with("the agency server failed"));
+        assert!(answer(403).to_string().starts_with("the agency server refused the request"));
+    }
 
     /// A request the sync no longer waits for (it failed first) is stopped, not left running.
     #[tokio::test]

@@ -180,9 +180,13 @@ async fn server_fault(backend: Backend) {
     sqlx::query("ALTER TABLE audit RENAME TO audit_away").execute(&db.pool).await.unwrap();
 
     match mandate_sync::sync_in_batches(&a.store, &a.client, 3, 4, &|_| {}).await {
-        Err(SyncError::Refused { status: 500, code, message }) => {
+        Err(e @ SyncError::Refused { status: 500, .. }) => {
+            let SyncError::Refused { code, message, .. } = &e else { unreachable!() };
             assert_eq!(code, "internal");
             assert!(message.contains("server log"), "{message}");
+            // What the desktop shows: the server failed, not "refused" what the user did.
+            let shown = e.to_string();
+            assert!(shown.starts_with("the agency server failed (500 internal)") && shown.contains("Nothing is lost"), "{shown}");
         }
         other => panic!("expected the server's failure, got {other:?}"),
     }
