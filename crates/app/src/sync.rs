@@ -277,7 +277,12 @@ impl App {
         st.last_error = None;
         let refused = report.refused.len() as u32;
         let summary = format!(
-            "Sent {} change(s), received {} record(s){}{}.",
+            "{}Sent {} change(s), received {} record(s){}{}.",
+            if report.server_restored {
+                "The agency server had been restored from a backup, so everything was sent and read again. "
+            } else {
+                ""
+            },
             report.pushed,
             report.pulled,
             if refused > 0 { format!("; the server refused {refused} change(s)") } else { String::new() },

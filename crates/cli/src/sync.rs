@@ -27,6 +27,9 @@ pub async fn run(store: &Store, cmd: Option<&SyncCommand>, json: bool) -> Result
             if json {
                 crate::print::json(&report);
             } else {
+                if report.server_restored {
+                    println!("The agency server had been restored from a backup: this sync sent and read everything again.");
+                }
                 println!(
                     "Pushed {} change(s), pulled {} record(s) ({} new, {} updated, {} deleted).",
                     report.pushed, report.pulled, report.applied.created, report.applied.updated, report.applied.deleted

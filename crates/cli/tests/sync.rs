@@ -230,3 +230,53 @@ async fn kill_9_during_push_and_pull_sqlite() {
 async fn kill_9_during_push_and_pull_postgres() {
     crash_both_sides(true).await;
 }
+
+/// The real binaries: `admin backup` while serving, `admin restore` refused under a running
+/// server (and a second server refused on the same data directory), then accepted once it is
+/// stopped; the desktop's next `mandate sync` says the server was restored and sends what the
+/// server forgot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_and_restore_with_the_real_binaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProc { data: dir.path().join("server"), db_url: None, port: free_port(), child: None, log: Default::default() };
+    server.admin(&["add-office", "OCOS", "Office of the Chief of Staff"]);
+    server.admin(&["add-user", "cos", "--name", "Chief of Staff", "--role", "executive", "--office", "OCOS"]);
+    server.start();
+    let a = Ws::init(&["--name", "Chief of Staff", "--office", "OCOS", "--sample", "20"]);
+    let code = server.admin(&["enrol", "cos"]);
+    a.ok(&["sync", "connect", &server.url(), "--code", &code]);
+    a.ok(&["sync"]);
+
+    let backup = dir.path().join("backup.db");
+    let said = server.admin(&["backup", "--to", backup.to_str().unwrap()]);
+    assert!(said.starts_with("backed up to"), "{said}");
+    a.ok(&["action", "create", "--title", "Decided after the backup", "--kind", "tasker", "--official", "Chief of Staff", "--issue"]);
+    a.ok(&["sync"]);
+    let after_backup = a.json(&["sync", "status"]);
+    assert_eq!(after_backup["waiting"], 0);
+
+    let under_running = server.cmd().args(["admin", "restore", "--from", backup.to_str().unwrap()]).output().unwrap();
+    assert!(!under_running.status.success());
+    assert!(String::from_utf8_lossy(&under_running.stderr).contains("another mandate-server is using"), "{under_running:?}");
+    let second = server.cmd().args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())]).output().unwrap();
+    assert!(!second.status.success() && String::from_utf8_lossy(&second.stderr).contains("another mandate-server is using"), "{second:?}");
+
+    server.kill9();
+    let said = server.admin(&["restore", "--from", backup.to_str().unwrap()]);
+    assert!(said.contains("send and read everything again"), "{said}");
+    server.start();
+    let db = server_db(&server).await;
+    let titled = |db: mandate_server::Db| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM records WHERE entity = 'actions' AND data LIKE '%Decided after the backup%'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(titled(db.clone()).await, 0, "the restored server went back to the backup");
+    let out = a.ok(&["sync"]);
+    assert!(out.contains("restored from a backup"), "{out}");
+    assert_eq!(titled(db).await, 1, "what the server forgot was sent again");
+    assert!(server.admin(&["verify-audit"]).contains("intact"));
+    let out = a.ok(&["sync"]);
+    assert!(!out.contains("restored"), "{out}");
+}

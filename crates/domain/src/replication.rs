@@ -160,7 +160,19 @@ pub struct PushResponse {
     pub restore: Vec<RecordState>,
     /// Conflicts recorded while merging this push.
     pub conflicts: u64,
+    /// The server's epoch (see [`EPOCH_HEADER`]).
+    #[serde(default)]
+    pub epoch: String,
 }
+
+/// The request header in which a desktop sends the server epoch it last saw, on pushes and
+/// pulls. The epoch is a random id the server changes when it is restored from a backup: a
+/// desktop that sends an old one is answered 409 [`SERVER_RESTORED`] instead of having its
+/// changes counted as stored and its cursor trusted; it then sends and reads everything again.
+pub const EPOCH_HEADER: &str = "x-mandate-epoch";
+
+/// The error code of that answer.
+pub const SERVER_RESTORED: &str = "server_restored";
 
 /// Stamps of a record's fields: the stamp of its creation, and of every field changed since.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +228,9 @@ pub struct PullResponse {
     /// At most this many records are left after this batch (for progress bars).
     #[serde(default)]
     pub remaining: i64,
+    /// The server's epoch (see [`EPOCH_HEADER`]).
+    #[serde(default)]
+    pub epoch: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -54,11 +54,14 @@ const CHECKPOINT_AFTER_BYTES: u64 = 16 * 1024 * 1024;
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The SQLite database's file name in the data directory.
+pub const SQLITE_FILE: &str = "mandate-server.db";
+
 impl Db {
-    /// SQLite file `mandate-server.db` in `dir` (created if missing).
+    /// SQLite file [`SQLITE_FILE`] in `dir` (created if missing).
     pub async fn sqlite(dir: &Path) -> anyhow::Result<Db> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
-        let file = dir.join("mandate-server.db");
+        let file = dir.join(SQLITE_FILE);
         let url = format!("sqlite://{}?mode=rwc", file.display());
         let mut db = Self::connect(&url, Kind::Sqlite).await?;
         let wal = std::path::PathBuf::from(format!("{}-wal", file.display()));

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use mandate_domain::replication::{ApiError, EnrolRequest, PushRequest, MAX_BATCH, MAX_BODY_BYTES};
+use mandate_domain::replication::{ApiError, EnrolRequest, PushRequest, EPOCH_HEADER, MAX_BATCH, MAX_BODY_BYTES, SERVER_RESTORED};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -70,6 +70,11 @@ async fn health(State(s): State<Shared>) -> Response {
 
 async fn metrics(State(s): State<Shared>) -> String {
     s.metrics.render()
+}
+
+/// The server epoch the desktop last saw ([`EPOCH_HEADER`]), if it sent one.
+fn epoch(headers: &HeaderMap) -> Option<&str> {
+    headers.get(EPOCH_HEADER)?.to_str().ok().map(str::trim).filter(|e| !e.is_empty())
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -158,9 +163,9 @@ async fn push(
     let who = identify(&s, &headers, addr).await?;
     let _burst = mandate_alloc::Burst::begin();
     let req: PushRequest = parse(&s, body)?;
-    let r = replicate::push(&s.db, &who, req, &s.metrics).await;
+    let r = replicate::push(&s.db, &who, req, epoch(&headers), &s.metrics).await;
     if let Err(f) = &r {
-        if f.status < 500 {
+        if f.status < 500 && f.code != SERVER_RESTORED {
             Metrics::add(&s.metrics.bad_requests, 1);
             tracing::warn!(user = %who.username, device = %who.device_id, code = f.code, error = %f.message, "push refused");
         }
@@ -185,7 +190,7 @@ async fn pull(
     let who = identify(&s, &headers, addr).await?;
     let Query(q) = q.map_err(|e| Failure::new(400, "bad_request", format!("bad pull parameters: {e}")))?;
     let _burst = mandate_alloc::Burst::begin();
-    let r = replicate::pull(&s.db, &who, q.since, q.limit.unwrap_or(2000).min(MAX_BATCH), &s.metrics).await?;
+    let r = replicate::pull(&s.db, &who, q.since, q.limit.unwrap_or(2000).min(MAX_BATCH), epoch(&headers), &s.metrics).await?;
     Ok(Json(r).into_response())
 }
 

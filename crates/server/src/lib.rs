@@ -13,6 +13,7 @@
 //! server instances may share one PostgreSQL database (pushes serialise on one counter row).
 
 pub mod accounts;
+pub mod backup;
 pub mod blobs;
 pub mod db;
 pub mod http;

@@ -86,6 +86,21 @@ enum Admin {
     Users,
     /// Check the server's audit chain.
     VerifyAudit,
+    /// Write a consistent copy of the SQLite database to a new file while the server keeps
+    /// serving (PostgreSQL: use pg_dump).
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup in place of the SQLite database (stop the server first). Desktops then
+    /// send and read everything again on their next sync.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// After restoring a PostgreSQL dump: tell desktops the server went back in time, so that
+    /// they send and read everything again on their next sync.
+    Restored,
 }
 
 async fn open(cli: &Cli) -> anyhow::Result<Db> {
@@ -113,6 +128,23 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Admin(Admin::Restore { from })) = &cli.command {
+        if cli.database_url.is_some() {
+            anyhow::bail!("`admin restore` puts a SQLite backup in place; restore PostgreSQL with pg_restore, then run `admin restored`");
+        }
+        mandate_server::backup::restore(&cli.data, from).await?;
+        println!(
+            "restored {} into {}; desktops will send and read everything again on their next sync",
+            from.display(),
+            cli.data.display()
+        );
+        return Ok(());
+    }
+    // One server per SQLite data directory (and none while a backup is put in place).
+    let _lock = match (&cli.database_url, &cli.command) {
+        (None, None | Some(Command::Serve(_))) => Some(mandate_server::backup::DataLock::take(&cli.data)?),
+        _ => None,
+    };
     let db = open(&cli).await?;
     match cli.command {
         None => {
@@ -173,6 +205,15 @@ async fn admin(db: &Db, a: Admin) -> anyhow::Result<()> {
             Ok(n) => println!("audit chain intact: {n} entries"),
             Err(e) => anyhow::bail!("audit chain broken: {e}"),
         },
+        Admin::Backup { to } => {
+            let bytes = mandate_server::backup::backup(db, &to).await?;
+            println!("backed up to {} ({:.1} MB)", to.display(), bytes as f64 / 1e6);
+        }
+        Admin::Restore { .. } => unreachable!("handled before the database is opened"),
+        Admin::Restored => {
+            replicate::new_epoch(db).await?;
+            println!("new epoch set: desktops will send and read everything again on their next sync");
+        }
     }
     Ok(())
 }

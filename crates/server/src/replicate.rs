@@ -59,9 +59,29 @@ pub fn check_batch(who: &Identity, req: &PushRequest) -> Result<(), Failure> {
     Ok(())
 }
 
-pub async fn push(db: &Db, who: &Identity, req: PushRequest, metrics: &Metrics) -> Result<PushResponse, Failure> {
+pub async fn push(db: &Db, who: &Identity, req: PushRequest, epoch: Option<&str>, metrics: &Metrics) -> Result<PushResponse, Failure> {
     check_batch(who, &req)?;
-    push_changes(db, who, req.changes, Some(metrics)).await
+    push_at(db, who, req.changes, epoch, Some(metrics)).await
+}
+
+/// The answer to a desktop that last saw another epoch, or whose pull cursor is past the
+/// server's counter: either way the server went back in time (restored from a backup), and the
+/// desktop's cursors no longer mean what it thinks.
+fn restored() -> Failure {
+    Failure::new(
+        409,
+        rep::SERVER_RESTORED,
+        "this agency server was restored from a backup since this desktop last synced; the desktop sends its changes and reads everything again",
+    )
+}
+
+/// Give the server a new epoch: every desktop's next push or pull is answered
+/// [`rep::SERVER_RESTORED`], and it sends and reads everything again. Part of restoring a backup
+/// (`admin restore`, or `admin restored` after restoring a PostgreSQL dump).
+pub async fn new_epoch(db: &Db) -> anyhow::Result<String> {
+    let epoch = uuid::Uuid::new_v4().simple().to_string();
+    sqlx::query("UPDATE counter SET epoch = $1 WHERE id = 1").bind(epoch.clone()).execute(&db.pool).await?;
+    Ok(epoch)
 }
 
 struct AuditRow {
@@ -204,6 +224,18 @@ fn op_word(op: Op) -> &'static str {
 
 /// Merge changes as `who` (already checked by [`check_batch`], or made by the server itself).
 pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics: Option<&Metrics>) -> Result<PushResponse, Failure> {
+    push_at(db, who, changes, None, metrics).await
+}
+
+/// [`push_changes`] from a desktop that last saw `epoch` (none: it has not synced yet, or
+/// predates epochs).
+async fn push_at(
+    db: &Db,
+    who: &Identity,
+    changes: Vec<Change>,
+    epoch: Option<&str>,
+    metrics: Option<&Metrics>,
+) -> Result<PushResponse, Failure> {
     let caller = caller(who);
     // What depends on the changes alone is done before this push's turn, while another push
     // may be writing: each change's fields as JSON (its audit entry, and the record it creates)
@@ -221,9 +253,13 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     // Take the counter row first: this serialises pushes (see the module docs in db.rs).
     sqlx::query("UPDATE counter SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
     let turn_began = std::time::Instant::now();
-    let row = sqlx::query("SELECT seq, audit_seq, audit_hash, refusal_id FROM counter WHERE id = 1").fetch_one(&mut *tx).await?;
+    let row = sqlx::query("SELECT seq, audit_seq, audit_hash, refusal_id, epoch FROM counter WHERE id = 1").fetch_one(&mut *tx).await?;
     let (mut seq, mut audit_seq, mut head, mut refusal_id): (i64, i64, String, i64) =
         (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
+    let server_epoch: String = row.try_get(4)?;
+    if epoch.is_some_and(|e| e != server_epoch) {
+        return Err(restored());
+    }
     let mut dups: HashSet<String> = HashSet::new();
     for chunk in changes.chunks(1000) {
         let sql = format!("SELECT change_id FROM audit WHERE change_id IN ({})", params(db.kind, 1, chunk.len()));
@@ -256,7 +292,7 @@ pub async fn push_changes(db: &Db, who: &Identity, changes: Vec<Change>, metrics
     // `known` includes the actions loaded with this push's records, so they are found here too.
     let (actions_here, mut access) = load_actions(db.kind, &mut tx, &known).await?;
     let at = now_text();
-    let mut resp = PushResponse::default();
+    let mut resp = PushResponse { epoch: server_epoch, ..Default::default() };
     let mut dirty: BTreeSet<String> = BTreeSet::new();
     let mut audits: Vec<AuditRow> = vec![];
     let mut grants: Vec<(String, String, String)> = vec![];
@@ -567,6 +603,7 @@ pub struct PullAnswer {
     pub cursor: i64,
     pub more: bool,
     pub remaining: i64,
+    pub epoch: String,
 }
 
 fn pulled_record(r: &sqlx::any::AnyRow) -> anyhow::Result<PulledRecord> {
@@ -583,11 +620,35 @@ fn pulled_record(r: &sqlx::any::AnyRow) -> anyhow::Result<PulledRecord> {
 }
 
 /// Records after `since` that `who` may see, oldest first, at most `limit`.
-pub async fn pull(db: &Db, who: &Identity, since: i64, limit: usize, metrics: &Metrics) -> Result<PullAnswer, Failure> {
+pub async fn pull(
+    db: &Db,
+    who: &Identity,
+    since: i64,
+    limit: usize,
+    epoch: Option<&str>,
+    metrics: &Metrics,
+) -> Result<PullAnswer, Failure> {
     let limit = limit.clamp(1, MAX_BATCH);
     let mut conn = db.pool.acquire().await?;
     // Everything at or below `top` is committed (the counter row is written last in a push).
-    let top: i64 = sqlx::query_scalar("SELECT seq FROM counter WHERE id = 1").fetch_one(&mut *conn).await?;
+    let row = sqlx::query("SELECT seq, epoch FROM counter WHERE id = 1").fetch_one(&mut *conn).await?;
+    let (top, server_epoch): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+    if epoch.is_some_and(|e| e != server_epoch) {
+        return Err(restored());
+    }
+    // A cursor past the counter is one this server never gave: it went back in time (a backup
+    // restored without `admin restored`). This desktop would skip the records numbered up to
+    // its cursor, and so would every desktop that synced since the backup, once new pushes
+    // have carried the counter past their cursors too: a new epoch tells them all now.
+    if since > top {
+        sqlx::query("UPDATE counter SET epoch = $1 WHERE id = 1 AND epoch = $2")
+            .bind(uuid::Uuid::new_v4().simple().to_string())
+            .bind(server_epoch)
+            .execute(&mut *conn)
+            .await?;
+        tracing::warn!(device = %who.device_id, since, top, "a pull cursor is past the counter: this server went back in time (restored from a backup without `admin restored`); new epoch set");
+        return Err(restored());
+    }
     // A record whose every value carries this device's own stamp is already on the device (as
     // it is, or edited since): sending it back would only cost the first sync time.
     let rows = if who.role.sees_all() {
@@ -622,7 +683,7 @@ pub async fn pull(db: &Db, who: &Identity, since: i64, limit: usize, metrics: &M
     let cursor = if more { last } else { top.max(since) };
     Metrics::add(&metrics.pulls, 1);
     Metrics::add(&metrics.records_pulled, records.len() as u64);
-    Ok(PullAnswer { records, cursor, more, remaining: (top - cursor).max(0) })
+    Ok(PullAnswer { records, cursor, more, remaining: (top - cursor).max(0), epoch: server_epoch })
 }
 
 /// Re-check the server's audit chain. Returns the number of entries, or the first bad one.

@@ -32,6 +32,8 @@ pub const PULL_CURSOR: &str = "sync.pull_cursor";
 pub const SERVER: &str = "sync.server";
 pub const ACCOUNT: &str = "sync.account";
 pub const LAST_SYNCED: &str = "sync.last_synced";
+/// The server epoch from the last pull (changes when the server is restored from a backup).
+pub const SERVER_EPOCH: &str = "sync.server_epoch";
 /// A pulled batch this big (a first sync's) is applied with the bulk page cache: with the
 /// ordinary one its dirty pages spill to the WAL and are written twice.
 const BULK_PULL: usize = 1000;
@@ -331,6 +333,18 @@ impl Store {
         Ok(applied)
     }
 
+    /// Start replication over with the same server (it was restored from a backup): the whole
+    /// change log is sent again and everything read again. Records, clocks, conflicts and
+    /// refusals stay; the server drops changes it still has, by change id.
+    pub async fn restart_sync(&self) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        meta_set(&mut *tx, PUSH_CURSOR, Some("0")).await?;
+        meta_set(&mut *tx, PULL_CURSOR, Some("0")).await?;
+        meta_set(&mut *tx, SERVER_EPOCH, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Where the pull left off.
     pub async fn pull_cursor(&self) -> Result<i64> {
         self.cursor(PULL_CURSOR).await
@@ -340,7 +354,7 @@ impl Store {
     /// stay. A later connect pushes everything again (the server drops what it already has).
     pub async fn forget_server(&self) -> Result<()> {
         let mut conn = self.pool().acquire().await?;
-        for k in [PUSH_CURSOR, PULL_CURSOR, SERVER, ACCOUNT, LAST_SYNCED] {
+        for k in [PUSH_CURSOR, PULL_CURSOR, SERVER, ACCOUNT, LAST_SYNCED, SERVER_EPOCH] {
             meta_set(&mut conn, k, None).await?;
         }
         Ok(())

@@ -10,7 +10,9 @@
 //! The device token lives in the OS credential store, like the database key; headless use puts
 //! it in `MANDATE_SYNC_TOKEN`. It is never logged, printed or written to a file.
 
-use mandate_domain::replication::{ApiError, Change, EnrolRequest, EnrolResponse, Op, PullResponse, PushRequest, PushResponse};
+use mandate_domain::replication::{
+    ApiError, Change, EnrolRequest, EnrolResponse, Op, PullResponse, PushRequest, PushResponse, EPOCH_HEADER, SERVER_RESTORED,
+};
 pub use mandate_domain::replication::{BlobStatus, CHUNK_BYTES};
 use mandate_store::sync::{Applied, Outgoing, ACCOUNT, LAST_SYNCED, SERVER};
 use mandate_store::{Store, StoreError};
@@ -98,6 +100,8 @@ pub struct Client {
     base: String,
     token: Zeroizing<String>,
     http: reqwest::Client,
+    /// The server epoch this desktop last saw, sent on pushes and pulls ([`EPOCH_HEADER`]).
+    epoch: Option<String>,
 }
 
 fn http_client(ca: Option<&Path>) -> Result<reqwest::Client> {
@@ -151,7 +155,7 @@ fn gzip(body: &[u8]) -> Vec<u8> {
 
 impl Client {
     pub fn new(url: &str, token: &str, ca: Option<&Path>) -> Result<Client> {
-        Ok(Client { base: check_url(url)?, token: Zeroizing::new(token.to_string()), http: http_client(ca)? })
+        Ok(Client { base: check_url(url)?, token: Zeroizing::new(token.to_string()), http: http_client(ca)?, epoch: None })
     }
 
     /// The client for the server this workspace is connected to.
@@ -182,12 +186,25 @@ impl Client {
         gzip(&serde_json::to_vec(&Body { device_id, changes }).expect("requests serialise"))
     }
 
+    /// This client, sending `epoch` as the server epoch last seen (none: send none, as on a
+    /// first sync). A server that has another one answers [`SERVER_RESTORED`].
+    pub fn at_epoch(mut self, epoch: Option<String>) -> Client {
+        self.epoch = epoch;
+        self
+    }
+
+    fn with_epoch(&self, r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.epoch {
+            Some(e) => r.header(EPOCH_HEADER, e.as_str()),
+            None => r,
+        }
+    }
+
     /// Send a body made by [`Client::push_body`].
     pub async fn send_push(&self, body: Vec<u8>) -> Result<PushResponse> {
         let url = format!("{}/v1/push", self.base);
         let r = self
-            .http
-            .post(&url)
+            .with_epoch(self.http.post(&url))
             .bearer_auth(self.token.as_str())
             .header("content-type", "application/json")
             .header("content-encoding", "gzip")
@@ -199,7 +216,7 @@ impl Client {
 
     pub async fn pull(&self, since: i64, limit: usize) -> Result<PullResponse> {
         let url = format!("{}/v1/pull?since={since}&limit={limit}", self.base);
-        answer(&self.base, self.http.get(&url).bearer_auth(self.token.as_str()).send().await).await
+        answer(&self.base, self.with_epoch(self.http.get(&url)).bearer_auth(self.token.as_str()).send().await).await
     }
 
     pub async fn blob_status(&self, sha: &str) -> Result<BlobStatus> {
@@ -301,6 +318,9 @@ pub struct SyncReport {
     /// Attachments sent and received.
     pub uploaded: usize,
     pub downloaded: usize,
+    /// The server had been restored from a backup since the last sync: this sync sent the
+    /// whole change log and read everything again.
+    pub server_restored: bool,
 }
 
 /// An attachment the server will not take or give (its document was refused, or is not
@@ -438,7 +458,30 @@ pub async fn sync_in_batches(
     pull_batch: usize,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<SyncReport> {
+    match sync_once(store, client, push_batch, pull_batch, progress).await {
+        Err(SyncError::Refused { status: 409, code, .. }) if code == SERVER_RESTORED => {
+            // The server went back in time: what it had from this desktop after its backup is
+            // gone, and the cursors point past its counter. Start over; the server drops what
+            // it still has by change id, and applying what this desktop has is a no-op.
+            store.restart_sync().await?;
+            let mut report = sync_once(store, client, push_batch, pull_batch, progress).await?;
+            report.server_restored = true;
+            Ok(report)
+        }
+        other => other,
+    }
+}
+
+async fn sync_once(
+    store: &Store,
+    client: &Client,
+    push_batch: usize,
+    pull_batch: usize,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<SyncReport> {
     let _burst = mandate_alloc::Burst::begin();
+    let epoch = store.sync_setting(mandate_store::sync::SERVER_EPOCH).await?;
+    let client = &client.clone().at_epoch(epoch.clone());
     let mut report = SyncReport::default();
     let waiting = store.sync_status().await?.waiting.max(0) as u64;
     let mut done = 0u64;
@@ -527,6 +570,9 @@ pub async fn sync_in_batches(
             Some(n) => r = n,
             None => break,
         }
+    }
+    if !r.epoch.is_empty() && epoch.as_deref() != Some(r.epoch.as_str()) {
+        store.set_sync_setting(mandate_store::sync::SERVER_EPOCH, Some(&r.epoch)).await?;
     }
     report.uploaded = upload_blobs(store, client, progress).await?;
     report.downloaded = download_blobs(store, client, progress).await?;

@@ -65,16 +65,34 @@ pub async fn open_db(backend: Backend, dir: &std::path::Path) -> Db {
     }
 }
 
+/// The offices every test server has.
+pub async fn add_offices(db: &Db) {
+    for (code, name) in [("OPS", "Operations"), ("LEGAL", "General Counsel"), ("BUDGET", "Budget Office"), ("COMMS", "Communications")] {
+        accounts::add_office(db, code, name, OfficeKind::Office).await.unwrap();
+    }
+}
+
 /// A server with offices OPS, LEGAL, BUDGET and COMMS.
 pub async fn server(backend: Backend) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let db = open_db(backend, dir.path()).await;
-    for (code, name) in [("OPS", "Operations"), ("LEGAL", "General Counsel"), ("BUDGET", "Budget Office"), ("COMMS", "Communications")] {
-        accounts::add_office(&db, code, name, OfficeKind::Office).await.unwrap();
-    }
+    add_offices(&db).await;
+    serve(db, dir).await
+}
+
+/// A server on `db` as it is; desktops made with it keep their workspaces in `dir`.
+pub async fn serve(db: Db, dir: TempDir) -> Env {
     let server = Arc::new(Server::new(db));
     let (addr, handle) = http::spawn(server.clone()).await.unwrap();
     Env { server, url: format!("http://{addr}"), dir, handle }
+}
+
+impl Env {
+    /// Stop serving and let go of the database (the workspaces in `dir` stay).
+    pub async fn stop(&self) {
+        self.handle.abort();
+        self.server.db.pool.close().await;
+    }
 }
 
 pub struct Desktop {

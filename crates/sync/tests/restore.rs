@@ -1,0 +1,191 @@
+//! The agency server restored from a backup (SQLite: `admin backup` / `admin restore`;
+//! PostgreSQL: a copy of the database, as a dump restores it, then `admin restored`): it has gone
+//! back in time, and desktops that synced since the backup must neither lose what the server
+//! forgot nor skip what comes after it. Against SQLite and PostgreSQL.
+
+mod common;
+use common::*;
+use mandate_domain::replication::ServerRole;
+use mandate_server::{backup, replicate, Db};
+use mandate_sync::{Client, SyncReport};
+use std::path::Path;
+
+async fn sync(d: &Desktop, env: &Env) -> SyncReport {
+    let client = Client::new(&env.url, &d.token, None).unwrap();
+    mandate_sync::sync_in_batches(&d.store, &client, 3, 4, &|_| {}).await.unwrap()
+}
+
+async fn actions_on(env: &Env) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM records WHERE entity = 'actions'").fetch_one(&env.server.db.pool).await.unwrap()
+}
+
+async fn admin_pg(sql: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&std::env::var(PG_ENV).unwrap()).await.unwrap();
+    sqlx::query(sql).execute(&mut conn).await.unwrap();
+}
+
+fn db_name(url: &str) -> &str {
+    url.rsplit_once('/').unwrap().1
+}
+
+/// `new_epoch`: restored the documented way (the restore gives the server a new epoch). Without
+/// it, as by an administrator who copied the file back by hand, the desktops' pull cursors past
+/// the server's counter give it away.
+async fn restored(backend: Backend, new_epoch: bool) {
+    let files = tempfile::tempdir().unwrap();
+    let data = files.path().join("server");
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(fresh_postgres().await),
+    };
+    let open = |url: Option<String>| {
+        let data = data.clone();
+        async move {
+            match url {
+                None => Db::sqlite(&data).await.unwrap(),
+                Some(u) => Db::postgres(&u).await.unwrap(),
+            }
+        }
+    };
+    let db = open(pg.clone()).await;
+    add_offices(&db).await;
+    let env = serve(db, tempfile::tempdir().unwrap()).await;
+    let a = desktop(&env, "alice", ServerRole::Executive, Some("OPS")).await;
+    let b = desktop(&env, "bob", ServerRole::Executive, Some("LEGAL")).await;
+    let before = a.store.create_action(tasker("Decided before the backup", &["42 U.S.C. 4321"])).await.unwrap().action.id;
+    sync(&a, &env).await;
+    sync(&b, &env).await;
+
+    // The backup.
+    let backup_file = files.path().join("backup.db");
+    let backup_url = match &pg {
+        None => {
+            assert!(backup::backup(&env.server.db, &backup_file).await.unwrap() > 0);
+            let again = backup::backup(&env.server.db, &backup_file).await.unwrap_err().to_string();
+            assert!(again.contains("already exists"), "{again}");
+            None
+        }
+        Some(url) => {
+            let refused = backup::backup(&env.server.db, &backup_file).await.unwrap_err().to_string();
+            assert!(refused.contains("pg_dump"), "{refused}");
+            env.stop().await;
+            let copy = format!("{}_backup", db_name(url));
+            admin_pg(&format!("CREATE DATABASE {copy} TEMPLATE {}", db_name(url))).await;
+            Some(format!("{}/{copy}", url.rsplit_once('/').unwrap().0))
+        }
+    };
+    let env = match &pg {
+        None => env,
+        Some(_) => serve(open(pg.clone()).await, tempfile::tempdir().unwrap()).await,
+    };
+
+    // Work after the backup, which the restored server will not have.
+    let after = a.store.create_action(tasker("Decided after the backup", &["42 U.S.C. 4321"])).await.unwrap().action.id;
+    a.store.edit_action(before, |x| Ok(x.title = "Decided before the backup, retitled after".into())).await.unwrap();
+    sync(&a, &env).await;
+    sync(&b, &env).await;
+    assert!(b.store.action_file(after).await.is_ok());
+    assert_eq!(actions_on(&env).await, 2);
+
+    // The restore.
+    env.stop().await;
+    let db = match (&pg, new_epoch) {
+        (None, true) => {
+            backup::restore(&data, &backup_file).await.unwrap();
+            open(None).await
+        }
+        (None, false) => {
+            // As after the server process ended: its last connection has folded its log into
+            // the file (a pool's connections finish closing a moment after the pool is closed).
+            let wal = data.join("mandate-server.db-wal");
+            for _ in 0..100 {
+                if !wal.exists() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            assert!(!wal.exists(), "the stopped server's log was not folded in");
+            std::fs::copy(&backup_file, data.join("mandate-server.db")).unwrap();
+            open(None).await
+        }
+        (Some(_), _) => {
+            let db = open(backup_url.clone()).await;
+            if new_epoch {
+                replicate::new_epoch(&db).await.unwrap();
+            }
+            db
+        }
+    };
+    let env = serve(db, tempfile::tempdir().unwrap()).await;
+    assert_eq!(actions_on(&env).await, 1, "the restored server has only what the backup had");
+
+    // Each desktop notices and starts over; nothing is lost and nothing is doubled.
+    let ra = sync(&a, &env).await;
+    assert!(ra.server_restored, "{ra:?}");
+    let rb = sync(&b, &env).await;
+    // Bob's cursor is no longer past the counter (Alice's changes came back first): the new
+    // epoch the server set when Alice's cursor gave the restore away is what tells him.
+    assert!(rb.server_restored, "{rb:?}");
+    sync(&a, &env).await;
+    assert_eq!(actions_on(&env).await, 2, "the action the server forgot is back, once");
+    assert_eq!(a.store.replicated_records().await.unwrap(), b.store.replicated_records().await.unwrap(), "identical workspaces");
+    assert_eq!(b.store.action_file(before).await.unwrap().action.title, "Decided before the backup, retitled after");
+    assert!(b.store.action_file(after).await.is_ok());
+    assert!(replicate::verify_audit(&env.server.db).await.unwrap().is_ok());
+    // And from then on, ordinary syncs.
+    let again = sync(&a, &env).await;
+    assert!(!again.server_restored && again.pushed == 0, "{again:?}");
+    env.stop().await;
+    if let Some(url) = &backup_url {
+        admin_pg(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", db_name(url))).await;
+    }
+}
+
+async fn with_new_epoch(backend: Backend) {
+    restored(backend, true).await
+}
+
+async fn copied_back_by_hand(backend: Backend) {
+    restored(backend, false).await
+}
+
+/// A backup is never put in place under a running server, and a damaged one is refused with
+/// the current database left as it was.
+#[tokio::test]
+async fn a_restore_refuses_a_running_server_and_a_damaged_backup() {
+    let files = tempfile::tempdir().unwrap();
+    let data = files.path().join("server");
+    let db = Db::sqlite(&data).await.unwrap();
+    add_offices(&db).await;
+    let good = files.path().join("good.db");
+    backup::backup(&db, &good).await.unwrap();
+    db.pool.close().await;
+
+    let running = backup::DataLock::take(&data).unwrap();
+    let e = backup::restore(&data, &good).await.unwrap_err().to_string();
+    assert!(e.contains("another mandate-server is using"), "{e}");
+    drop(running);
+
+    let damaged = files.path().join("damaged.db");
+    let mut bytes = std::fs::read(&good).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&damaged, &bytes).unwrap();
+    assert!(backup::restore(&data, &damaged).await.is_err());
+    let not_sqlite = files.path().join("notes.txt");
+    std::fs::write(&not_sqlite, "not a database").unwrap();
+    let e = format!("{:#}", backup::restore(&data, &not_sqlite).await.unwrap_err());
+    assert!(e.contains("is not a Mandate server database"), "{e}");
+    // The current database is untouched, and the good backup still restores.
+    let db = Db::sqlite(&data).await.unwrap();
+    let offices: i64 = sqlx::query_scalar("SELECT count(*) FROM records WHERE entity = 'offices'").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(offices, 4);
+    db.pool.close().await;
+    backup::restore(&data, &good).await.unwrap();
+    assert!(!Path::new(&data.join("restoring")).exists());
+}
+
+both_backends! {
+    a_restored_server_gets_back_what_it_forgot => with_new_epoch;
+    a_server_copied_back_by_hand_is_noticed_by_the_cursors => copied_back_by_hand;
+}
