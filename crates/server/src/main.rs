@@ -86,6 +86,13 @@ enum Admin {
     Users,
     /// Check the server's audit chain.
     VerifyAudit,
+    /// Write the server's audit log to standard output, a JSON line per entry, oldest first,
+    /// for inspectors (each line carries its hash and the previous one: see the README).
+    ExportAudit {
+        /// Only entries from this date on (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<String>,
+    },
     /// Write a consistent copy of the SQLite database to a new file while the server keeps
     /// serving (PostgreSQL: use pg_dump).
     Backup {
@@ -205,6 +212,27 @@ async fn admin(db: &Db, a: Admin) -> anyhow::Result<()> {
             Ok(n) => println!("audit chain intact: {n} entries"),
             Err(e) => anyhow::bail!("audit chain broken: {e}"),
         },
+        Admin::ExportAudit { since } => {
+            use std::io::Write;
+            let since = match since {
+                Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|_| anyhow::anyhow!("--since takes a date, YYYY-MM-DD (got `{d}`)"))?
+                    .format("%Y-%m-%d")
+                    .to_string(),
+                None => String::new(),
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut n = 0u64;
+            replicate::audit_entries(db, &since, |e| {
+                serde_json::to_writer(&mut out, &e)?;
+                out.write_all(b"\n")?;
+                n += 1;
+                Ok(())
+            })
+            .await?;
+            out.flush()?;
+            eprintln!("{n} audit entries written");
+        }
         Admin::Backup { to } => {
             let bytes = mandate_server::backup::backup(db, &to).await?;
             println!("backed up to {} ({:.1} MB)", to.display(), bytes as f64 / 1e6);

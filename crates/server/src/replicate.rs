@@ -96,7 +96,11 @@ struct AuditRow {
 }
 
 /// The bytes an audit entry's hash covers (newline-separated, like the desktop's audit log).
-fn audit_hash(prev: &str, seq: i64, at: &str, user: &str, device: &str, entity: &str, id: &str, op: &str, fields: &str) -> String {
+/// An audit entry's hash: SHA-256 (hex) of the previous entry's hash (64 zeros for the first),
+/// the sequence number, time, user, device, entity, record id, operation and fields text, joined
+/// by newlines. Public, and in the README, so an inspector can check an exported log alone.
+#[allow(clippy::too_many_arguments)]
+pub fn audit_hash(prev: &str, seq: i64, at: &str, user: &str, device: &str, entity: &str, id: &str, op: &str, fields: &str) -> String {
     let mut h = Sha256::new();
     h.update(format!("{prev}\n{seq}\n{at}\n{user}\n{device}\n{entity}\n{id}\n{op}\n{fields}").as_bytes());
     hex::encode(h.finalize())
@@ -686,26 +690,85 @@ pub async fn pull(
     Ok(PullAnswer { records, cursor, more, remaining: (top - cursor).max(0), epoch: server_epoch })
 }
 
-/// Re-check the server's audit chain. Returns the number of entries, or the first bad one.
-pub async fn verify_audit(db: &Db) -> anyhow::Result<Result<u64, String>> {
-    let rows = sqlx::query("SELECT seq, at, username, device_id, entity, entity_id, op, fields, prev_hash, hash FROM audit ORDER BY seq")
+/// One entry of the server's audit log, as `admin export-audit` writes it (a JSON line each).
+/// `fields` is the exact JSON text the hash covers (a string, so that re-encoding cannot change it).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub change_id: String,
+    pub at: String,
+    pub user: String,
+    pub device: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub op: String,
+    pub fields: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditEntry {
+    /// Whether the entry's contents give its hash.
+    pub fn hash_matches(&self) -> bool {
+        audit_hash(&self.prev_hash, self.seq, &self.at, &self.user, &self.device, &self.entity, &self.entity_id, &self.op, &self.fields)
+            == self.hash
+    }
+}
+
+/// The audit log from the first entry at or after `since` (an RFC 3339 time or a prefix of one,
+/// such as a date), oldest first, a page at a time: a log of millions of entries is never held
+/// whole.
+pub async fn audit_entries(db: &Db, since: &str, mut each: impl FnMut(AuditEntry) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let mut after = i64::MIN;
+    loop {
+        let rows = sqlx::query(
+            "SELECT seq, change_id, at, username, device_id, entity, entity_id, op, fields, prev_hash, hash FROM audit \
+             WHERE seq > $1 AND at >= $2 ORDER BY seq LIMIT 5000",
+        )
+        .bind(after)
+        .bind(since.to_string())
         .fetch_all(&db.pool)
         .await?;
+        let Some(last) = rows.last() else { return Ok(()) };
+        after = last.try_get(0)?;
+        for r in &rows {
+            each(AuditEntry {
+                seq: r.try_get(0)?,
+                change_id: r.try_get(1)?,
+                at: r.try_get(2)?,
+                user: r.try_get(3)?,
+                device: r.try_get(4)?,
+                entity: r.try_get(5)?,
+                entity_id: r.try_get(6)?,
+                op: r.try_get(7)?,
+                fields: r.try_get(8)?,
+                prev_hash: r.try_get(9)?,
+                hash: r.try_get(10)?,
+            })?;
+        }
+    }
+}
+
+/// Re-check the server's audit chain. Returns the number of entries, or the first bad one.
+pub async fn verify_audit(db: &Db) -> anyhow::Result<Result<u64, String>> {
     let mut prev = "0".repeat(64);
     let mut n = 0u64;
-    for r in &rows {
-        let seq: i64 = r.try_get(0)?;
-        let get = |i: usize| -> anyhow::Result<String> { Ok(r.try_get::<String, _>(i)?) };
-        let (at, user, device, entity, id, op, fields, prev_hash, hash) =
-            (get(1)?, get(2)?, get(3)?, get(4)?, get(5)?, get(6)?, get(7)?, get(8)?, get(9)?);
-        if prev_hash != prev {
-            return Ok(Err(format!("entry {seq}: its previous hash does not match entry {}", seq - 1)));
+    let mut bad = None;
+    audit_entries(db, "", |e| {
+        if bad.is_none() {
+            if e.prev_hash != prev {
+                bad = Some(format!("entry {}: its previous hash does not match entry {}", e.seq, e.seq - 1));
+            } else if !e.hash_matches() {
+                bad = Some(format!("entry {}: its contents do not match its hash (edited)", e.seq));
+            }
+            prev = e.hash;
+            n += 1;
         }
-        if audit_hash(&prev, seq, &at, &user, &device, &entity, &id, &op, &fields) != hash {
-            return Ok(Err(format!("entry {seq}: its contents do not match its hash (edited)")));
-        }
-        prev = hash;
-        n += 1;
+        Ok(())
+    })
+    .await?;
+    if let Some(b) = bad {
+        return Ok(Err(b));
     }
     let head: String = sqlx::query_scalar("SELECT audit_hash FROM counter WHERE id = 1").fetch_one(&db.pool).await?;
     if head != prev {
