@@ -11,9 +11,8 @@ use ts_rs::TS;
 pub struct BriefRequest {
     /// `{view, filter, actions}` — a saved view, a filter, hand-picked action numbers.
     pub selection: BookSelection,
-    /// The briefing crate's `BookOptions` as JSON; missing fields take their defaults.
-    #[ts(type = "Record<string, unknown>")]
-    pub options: serde_json::Value,
+    /// Missing fields take their defaults; the as-of time is always when it is printed.
+    pub options: BookOptions,
     pub out: String,
     /// "pdf" or "html".
     pub format: String,
@@ -34,8 +33,7 @@ pub struct BriefResult {
 pub struct TemplateEntry {
     pub name: String,
     pub selection: BookSelection,
-    #[ts(type = "Record<string, unknown>")]
-    pub options: serde_json::Value,
+    pub options: BookOptions,
 }
 
 /// Prints a book from a workspace: the one pipeline behind `mandate brief` and the window's
@@ -82,7 +80,7 @@ pub async fn print_book(
 
 impl App {
     pub async fn brief(&self, req: BriefRequest, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> Result<BriefResult> {
-        let mut options: BookOptions = serde_json::from_value(req.options.clone()).map_err(|e| invalid(format!("book options: {e}")))?;
+        let mut options = req.options.clone();
         options.as_of = chrono::Utc::now();
         let out = std::path::PathBuf::from(&req.out);
         self.with(async |s| {
@@ -107,8 +105,12 @@ impl App {
             Ok(s.book_templates()
                 .await?
                 .into_iter()
-                .map(|t| TemplateEntry { name: t.name, selection: t.selection, options: t.options })
-                .collect())
+                .map(|t| {
+                    let options = serde_json::from_value(t.options)
+                        .map_err(|e| invalid(format!("the book template `{}` has options this version cannot read: {e}", t.name)))?;
+                    Ok(TemplateEntry { name: t.name, selection: t.selection, options })
+                })
+                .collect::<Result<Vec<_>>>()?)
         })
         .await
     }

@@ -5,6 +5,7 @@ use mandate_domain::Marking;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Paper {
@@ -25,6 +26,7 @@ impl FromStr for Paper {
 }
 
 /// How actions are grouped into tabs.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Grouping {
@@ -51,6 +53,7 @@ impl FromStr for Grouping {
 }
 
 /// A hand-picked tab: its name and its actions (numbers or ids), in order.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PickedTab {
     pub name: String,
@@ -58,6 +61,7 @@ pub struct PickedTab {
 }
 
 /// Which parts of the book and of each action's section are printed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Sections {
@@ -155,6 +159,7 @@ fn unknown(name: &str) -> String {
 }
 
 /// Everything about a book except which actions are in it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BookOptions {
@@ -164,6 +169,8 @@ pub struct BookOptions {
     pub prepared_by: String,
     /// The moment the book reflects; printed on the cover and every page, and the only clock
     /// the book reads (so the same data and as-of time give the same bytes).
+    /// Optional in TypeScript: the app sets it when it prints.
+    #[cfg_attr(feature = "ts", ts(as = "Option<DateTime<Utc>>", optional))]
     pub as_of: DateTime<Utc>,
     pub version: String,
     pub distribution: Vec<String>,
@@ -176,6 +183,7 @@ pub struct BookOptions {
     pub gutter_mm: f32,
     pub group_by: Grouping,
     /// Tabs for [`Grouping::Picked`].
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<PickedTab>>", optional))]
     pub tabs: Vec<PickedTab>,
     /// Tab names to put first, in this order (the rest follow in their natural order).
     pub tab_order: Vec<String>,
