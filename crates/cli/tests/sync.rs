@@ -231,6 +231,20 @@ async fn kill_9_during_push_and_pull_postgres() {
     crash_both_sides(true).await;
 }
 
+/// A SQLite server process with one executive, and their desktop with `sample` sample actions,
+/// connected and synced.
+fn one_desktop_synced(dir: &std::path::Path, sample: &str) -> (ServerProc, Ws) {
+    let mut server = ServerProc { data: dir.join("server"), db_url: None, port: free_port(), child: None, log: Default::default() };
+    server.admin(&["add-office", "OCOS", "Office of the Chief of Staff"]);
+    server.admin(&["add-user", "cos", "--name", "Chief of Staff", "--role", "executive", "--office", "OCOS"]);
+    server.start();
+    let a = Ws::init(&["--name", "Chief of Staff", "--office", "OCOS", "--sample", sample]);
+    let code = server.admin(&["enrol", "cos"]);
+    a.ok(&["sync", "connect", &server.url(), "--code", &code]);
+    a.ok(&["sync"]);
+    (server, a)
+}
+
 /// The real binaries: `admin backup` while serving, `admin restore` refused under a running
 /// server (and a second server refused on the same data directory), then accepted once it is
 /// stopped; the desktop's next `mandate sync` says the server was restored and sends what the
@@ -238,14 +252,7 @@ async fn kill_9_during_push_and_pull_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_and_restore_with_the_real_binaries() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = ServerProc { data: dir.path().join("server"), db_url: None, port: free_port(), child: None, log: Default::default() };
-    server.admin(&["add-office", "OCOS", "Office of the Chief of Staff"]);
-    server.admin(&["add-user", "cos", "--name", "Chief of Staff", "--role", "executive", "--office", "OCOS"]);
-    server.start();
-    let a = Ws::init(&["--name", "Chief of Staff", "--office", "OCOS", "--sample", "20"]);
-    let code = server.admin(&["enrol", "cos"]);
-    a.ok(&["sync", "connect", &server.url(), "--code", &code]);
-    a.ok(&["sync"]);
+    let (mut server, a) = one_desktop_synced(dir.path(), "20");
 
     let backup = dir.path().join("backup.db");
     let said = server.admin(&["backup", "--to", backup.to_str().unwrap()]);
@@ -287,14 +294,7 @@ async fn backup_and_restore_with_the_real_binaries() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_audit_log_exports_as_a_checkable_chain() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = ServerProc { data: dir.path().join("server"), db_url: None, port: free_port(), child: None, log: Default::default() };
-    server.admin(&["add-office", "OCOS", "Office of the Chief of Staff"]);
-    server.admin(&["add-user", "cos", "--name", "Chief of Staff", "--role", "executive", "--office", "OCOS"]);
-    server.start();
-    let a = Ws::init(&["--name", "Chief of Staff", "--office", "OCOS", "--sample", "10"]);
-    let code = server.admin(&["enrol", "cos"]);
-    a.ok(&["sync", "connect", &server.url(), "--code", &code]);
-    a.ok(&["sync"]);
+    let (server, a) = one_desktop_synced(dir.path(), "10");
     let device = a.json(&["sync", "status"])["device_id"].as_str().unwrap().to_string();
 
     let out = server.admin(&["export-audit"]);
