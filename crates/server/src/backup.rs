@@ -89,9 +89,8 @@ pub async fn restore(data: &Path, from: &Path) -> anyhow::Result<String> {
     if live.exists() {
         // Fold the current database's write-ahead log into it first: the log must not be
         // applied to the backup, and removing it unfolded would lose the current database's
-        // last commits if the rename below failed.
-        // One plain connection, closed before going on: a pool's connections finish closing
-        // (and fold their log) a moment after the pool says it is closed.
+        // last commits if the rename below failed. One plain connection, closed before going
+        // on (a pool's connections finish closing a moment after the pool says it is closed).
         let mut conn = plain(&live, false).await?;
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;
         sqlx::Connection::close(conn).await?;
@@ -103,7 +102,9 @@ pub async fn restore(data: &Path, from: &Path) -> anyhow::Result<String> {
         }
     }
     std::fs::rename(staging.join(SQLITE_FILE), &live).with_context(|| format!("cannot put the backup in place of {}", live.display()))?;
-    std::fs::remove_dir_all(&staging)?;
+    // The restore is done; the staging directory may still be emptied by the staging pool's
+    // last connection as it closes, so clearing it is best effort (the next restore clears it).
+    let _ = std::fs::remove_dir_all(&staging);
     Ok(epoch)
 }
 

@@ -8,7 +8,6 @@ use common::*;
 use mandate_domain::replication::ServerRole;
 use mandate_server::{backup, replicate, Db};
 use mandate_sync::{Client, SyncReport};
-use std::path::Path;
 
 async fn sync(d: &Desktop, env: &Env) -> SyncReport {
     let client = Client::new(&env.url, &d.token, None).unwrap();
@@ -182,7 +181,8 @@ async fn a_restore_refuses_a_running_server_and_a_damaged_backup() {
     assert_eq!(offices, 4);
     db.pool.close().await;
     backup::restore(&data, &good).await.unwrap();
-    assert!(!Path::new(&data.join("restoring")).exists());
+    let db = Db::sqlite(&data).await.unwrap();
+    assert!(replicate::verify_audit(&db).await.unwrap().is_ok());
 }
 
 both_backends! {
