@@ -80,22 +80,12 @@ pub async fn print_book(
 
 impl App {
     pub async fn brief(&self, req: BriefRequest, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> Result<BriefResult> {
-        let mut options = req.options.clone();
+        let BriefRequest { selection, mut options, out, format, recipients, save_template } = req;
         options.as_of = chrono::Utc::now();
-        let out = std::path::PathBuf::from(&req.out);
+        let out = std::path::PathBuf::from(out);
         self.with(async |s| {
-            print_book(
-                s,
-                &req.selection,
-                &options,
-                &out,
-                req.format == "html",
-                &req.recipients,
-                req.save_template.as_deref(),
-                crate::today(),
-                progress,
-            )
-            .await
+            print_book(s, &selection, &options, &out, format == "html", &recipients, save_template.as_deref(), crate::today(), progress)
+                .await
         })
         .await
     }

@@ -160,9 +160,6 @@ pub struct PushResponse {
     pub restore: Vec<RecordState>,
     /// Conflicts recorded while merging this push.
     pub conflicts: u64,
-    /// The server's epoch (see [`EPOCH_HEADER`]).
-    #[serde(default)]
-    pub epoch: String,
 }
 
 /// The request header in which a desktop sends the server epoch it last saw, on pushes and

@@ -34,8 +34,7 @@ pub fn document() -> Value {
                 "PushResponse": {"type": "object", "properties": {
                     "accepted": {"type": "array", "items": {"type": "string"}}, "duplicate": {"type": "array", "items": {"type": "string"}},
                     "refused": {"type": "array", "items": {"type": "object", "properties": {"change_id": {"type": "string"}, "entity": {"type": "string"}, "entity_id": {"type": "string"}, "reason": {"type": "string"}}}},
-                    "restore": {"type": "array", "items": {"$ref": "#/components/schemas/RecordState"}}, "conflicts": {"type": "integer"},
-                    "epoch": {"type": "string", "description": "the server's epoch, to send back in the header"}}}
+                    "restore": {"type": "array", "items": {"$ref": "#/components/schemas/RecordState"}}, "conflicts": {"type": "integer"}}}
             }
         },
         "paths": {
@@ -53,7 +52,7 @@ pub fn document() -> Value {
                     "400": errors["400"], "401": errors["401"], "403": errors["403"], "409": errors["409"], "413": errors["413"]}}},
             "/v1/pull": {"get": {"summary": "Records changed since a cursor that this user may see", "security": [{"device": []}],
                 "parameters": [{"name": "since", "in": "query", "schema": {"type": "integer"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": mandate_domain::replication::MAX_BATCH}}, epoch],
-                "responses": {"200": {"description": "records, cursor, more, remaining, epoch"}, "401": errors["401"], "409": errors["409"]}}}
+                "responses": {"200": {"description": "records, cursor, more, remaining, and the server's epoch to send back in the header"}, "401": errors["401"], "409": errors["409"]}}}
         }
     })
 }

@@ -75,11 +75,15 @@ fn restored() -> Failure {
     )
 }
 
+fn fresh_epoch() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
 /// Give the server a new epoch: every desktop's next push or pull is answered
 /// [`rep::SERVER_RESTORED`], and it sends and reads everything again. Part of restoring a backup
 /// (`admin restore`, or `admin restored` after restoring a PostgreSQL dump).
 pub async fn new_epoch(db: &Db) -> anyhow::Result<String> {
-    let epoch = uuid::Uuid::new_v4().simple().to_string();
+    let epoch = fresh_epoch();
     sqlx::query("UPDATE counter SET epoch = $1 WHERE id = 1").bind(epoch.clone()).execute(&db.pool).await?;
     Ok(epoch)
 }
@@ -95,7 +99,6 @@ struct AuditRow {
     hash: String,
 }
 
-/// The bytes an audit entry's hash covers (newline-separated, like the desktop's audit log).
 /// An audit entry's hash: SHA-256 (hex) of the previous entry's hash (64 zeros for the first),
 /// the sequence number, time, user, device, entity, record id, operation and fields text, joined
 /// by newlines. Public, and in the README, so an inspector can check an exported log alone.
@@ -296,7 +299,7 @@ async fn push_at(
     // `known` includes the actions loaded with this push's records, so they are found here too.
     let (actions_here, mut access) = load_actions(db.kind, &mut tx, &known).await?;
     let at = now_text();
-    let mut resp = PushResponse { epoch: server_epoch, ..Default::default() };
+    let mut resp = PushResponse::default();
     let mut dirty: BTreeSet<String> = BTreeSet::new();
     let mut audits: Vec<AuditRow> = vec![];
     let mut grants: Vec<(String, String, String)> = vec![];
@@ -646,7 +649,7 @@ pub async fn pull(
     // have carried the counter past their cursors too: a new epoch tells them all now.
     if since > top {
         sqlx::query("UPDATE counter SET epoch = $1 WHERE id = 1 AND epoch = $2")
-            .bind(uuid::Uuid::new_v4().simple().to_string())
+            .bind(fresh_epoch())
             .bind(server_epoch)
             .execute(&mut *conn)
             .await?;
@@ -684,7 +687,7 @@ pub async fn pull(
         last = record.seq;
         records.push(record);
     }
-    let cursor = if more { last } else { top.max(since) };
+    let cursor = if more { last } else { top };
     Metrics::add(&metrics.pulls, 1);
     Metrics::add(&metrics.records_pulled, records.len() as u64);
     Ok(PullAnswer { records, cursor, more, remaining: (top - cursor).max(0), epoch: server_epoch })
