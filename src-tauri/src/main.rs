@@ -109,8 +109,8 @@ async fn notify_work(app: State<'_, App>, handle: tauri::AppHandle, only_new: bo
     Ok(())
 }
 #[tauri::command]
-async fn import_files(app: State<'_, App>, window: tauri::Window, paths: Vec<String>) -> R<ImportResult> {
-    app.import(paths, &progress(window)).await
+async fn import_files(app: State<'_, App>, window: tauri::Window, paths: Vec<String>, keep_good_rows: bool) -> R<ImportResult> {
+    app.import(paths, keep_good_rows, &progress(window)).await
 }
 #[tauri::command]
 async fn export_file(app: State<'_, App>, format: String, out: String) -> R<String> {

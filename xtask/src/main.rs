@@ -15,12 +15,15 @@ fn main() -> Result<()> {
     std::env::set_current_dir(&root)?;
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
-        Some("test") => test(),
+        Some("test") => test(&args[1..]),
+        Some("soak") => soak(&args[1..]),
         Some("bench") => bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask run [--actions N] | test | bench [--quick]");
+            eprintln!("usage: cargo xtask run [--actions N] | test [--under-load] | soak [--runs N] | bench [--quick]");
             eprintln!("  run    build Mandate and create a demo workspace filled with sample data, then print the success measures");
             eprintln!("  test   install what the tests need, check architecture invariants, run every test");
+            eprintln!("         --under-load: with a CPU hog on every core beside it, as on a shared machine");
+            eprintln!("  soak   a fresh clone of HEAD (../shared beside it), then `test --under-load` N times in it (default 3)");
             eprintln!("  bench  release-build benchmarks, side by side with their anchors; writes BENCHMARKS.md");
             std::process::exit(2);
         }
@@ -52,6 +55,8 @@ const TEST_PACKAGES: &[&str] = &[
     "python3",
     "poppler-utils",
     "qpdf",
+    // An independent reader of the CSV export (formulas must stay text).
+    "libreoffice-calc-nogui",
     // The desktop app (Tauri 2 on WebKitGTK) and its end-to-end tests under Xvfb.
     "libwebkit2gtk-4.1-dev",
     "libxdo-dev",
@@ -161,14 +166,72 @@ fn check_invariants() -> Result<()> {
     Ok(())
 }
 
-fn test() -> Result<()> {
+/// Busy threads on every core until dropped: the suite must pass on a machine something else
+/// is using (`cargo xtask test --under-load`).
+struct CpuHog {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl CpuHog {
+    fn start() -> CpuHog {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let threads = (0..n)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut x = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                    }
+                })
+            })
+            .collect();
+        eprintln!("(a CPU hog runs beside the suite on all {n} cores)");
+        CpuHog { stop, threads }
+    }
+}
+
+impl Drop for CpuHog {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Runs every stage of the suite even when one fails, then lists every failure.
+struct Stages {
+    failed: Vec<String>,
+}
+
+impl Stages {
+    fn run(&mut self, name: &str, stage: impl FnOnce() -> Result<()>) {
+        if let Err(e) = stage() {
+            eprintln!("✗ {name}: {e:#}");
+            self.failed.push(format!("{name}: {e:#}"));
+        }
+    }
+}
+
+fn test(args: &[String]) -> Result<()> {
+    let _hog = match args.first().map(String::as_str) {
+        None => None,
+        Some("--under-load") => Some(CpuHog::start()),
+        Some(other) => bail!("cargo xtask test: unknown option `{other}` (known: --under-load)"),
+    };
     ensure_packages(TEST_PACKAGES)?;
     let shared = root().join("../shared/data/federal-register");
     if !shared.exists() {
         bail!("the real records are expected at {} (../shared beside the repository)", shared.display());
     }
-    check_invariants()?;
-    sh(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
+    let mut stages = Stages { failed: Vec::new() };
+    stages.run("architecture invariants", check_invariants);
+    stages.run("formatting", || sh(Command::new("cargo").args(["fmt", "--all", "--check"])));
+    // What follows needs the UI and the build: if either fails, nothing after can run.
     build_ui()?;
     sh(Command::new("cargo").args(["build", "--workspace", "--all-targets", "--locked", "--features", DESKTOP_FEATURE]))?;
     // The keychain test needs a session keyring of its own (kernel keyutils); `keyctl session -`
@@ -181,38 +244,92 @@ fn test() -> Result<()> {
         Command::new("cargo")
     };
     let pg = postgres::Postgres::start()?;
+    // --no-fail-fast: every test binary runs, and every failure is listed at the end.
     cargo_test
-        .args(["test", "--workspace", "--locked", "--features", DESKTOP_FEATURE])
+        .args(["test", "--workspace", "--locked", "--no-fail-fast", "--features", DESKTOP_FEATURE])
         .env("MANDATE_TEST_DATABASE_URL", &pg.url)
         .env_remove("MANDATE_SYNC_TOKEN")
         .env_remove("MANDATE_SERVER_DATABASE_URL")
         .env_remove("MANDATE_DB_KEY")
         .env_remove("MANDATE_DB")
         .env_remove("MANDATE_TODAY");
-    sh(&mut cargo_test)?;
+    stages.run("cargo test", || sh(&mut cargo_test));
     drop(pg);
     // `cargo test` rewrote the UI's TypeScript types from the Rust ones: they must match what is
     // committed.
-    let o = Command::new("git").args(["status", "--porcelain", "--", "ui/src/lib/bindings"]).current_dir(root()).output()?;
-    let changed = String::from_utf8_lossy(&o.stdout);
-    if !changed.trim().is_empty() {
-        bail!("the TypeScript bindings in ui/src/lib/bindings are out of date (commit what `cargo test -p mandate-app` wrote):\n{changed}");
-    }
+    stages.run("TypeScript bindings", || {
+        let o = Command::new("git").args(["status", "--porcelain", "--", "ui/src/lib/bindings"]).current_dir(root()).output()?;
+        let changed = String::from_utf8_lossy(&o.stdout);
+        if !changed.trim().is_empty() {
+            bail!("the TypeScript bindings in ui/src/lib/bindings are out of date (commit what `cargo test -p mandate-app` wrote):\n{changed}");
+        }
+        Ok(())
+    });
     // The README's run command, headless: the demo must work on a fresh machine.
     let dir = std::env::temp_dir().join(format!("mandate-xtask-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    sh(Command::new(root().join("target/debug/mandate"))
-        .args(["--db"])
-        .arg(dir.join("demo.db"))
-        .args(["demo", "--actions", "300"])
-        .env("MANDATE_DB_KEY", "0f".repeat(32)))?;
-    end_to_end(&dir)?;
+    stages.run("demo", || {
+        sh(Command::new(root().join("target/debug/mandate"))
+            .args(["--db"])
+            .arg(dir.join("demo.db"))
+            .args(["demo", "--actions", "300"])
+            .env("MANDATE_DB_KEY", "0f".repeat(32)))
+    });
+    stages.run("end-to-end (the real window)", || end_to_end(&dir));
     // Packaging: a .deb from the debug build just made (release bundles: see the README).
-    sh(Command::new(root().join("ui/node_modules/.bin/tauri")).args(["build", "--debug", "--bundles", "deb"]).current_dir(root()))?;
-    let deb = root().join("target/debug/bundle/deb/Mandate_0.1.0_amd64.deb");
-    sh(Command::new("dpkg-deb").arg("--info").arg(&deb))?;
+    stages.run("packaging", || {
+        sh(Command::new(root().join("ui/node_modules/.bin/tauri")).args(["build", "--debug", "--bundles", "deb"]).current_dir(root()))?;
+        let deb = root().join("target/debug/bundle/deb/Mandate_0.1.0_amd64.deb");
+        sh(Command::new("dpkg-deb").arg("--info").arg(&deb))
+    });
     let _ = std::fs::remove_dir_all(&dir);
+    if !stages.failed.is_empty() {
+        bail!("{} stage(s) failed:\n  {}", stages.failed.len(), stages.failed.join("\n  "));
+    }
     eprintln!("all tests passed");
+    Ok(())
+}
+
+/// `cargo xtask soak [--runs N]`: what a new machine sees, repeated. A fresh clone of HEAD in
+/// `target/soak/` (with `../shared` linked beside it, as CI has it), then the README's test
+/// command under load N times in a row in that clone; a line per run, and a failure if any run
+/// failed.
+fn soak(args: &[String]) -> Result<()> {
+    let runs: usize = match args {
+        [] => 3,
+        [flag, n] if flag == "--runs" => n.parse().context("--runs takes a number")?,
+        _ => bail!("usage: cargo xtask soak [--runs N]"),
+    };
+    let base = root().join("target/soak");
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base)?;
+    let shared = root().join("../shared").canonicalize().context("../shared beside the repository")?;
+    std::os::unix::fs::symlink(&shared, base.join("shared"))?;
+    let clone = base.join("main");
+    sh(Command::new("git").arg("clone").arg("--quiet").arg(root()).arg(&clone))?;
+    let head = Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(&clone).output()?;
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    let mut lines = Vec::new();
+    for i in 1..=runs {
+        let start = std::time::Instant::now();
+        let status = Command::new("cargo")
+            .args(["xtask", "test", "--under-load"])
+            .current_dir(&clone)
+            .env("CARGO_INCREMENTAL", "0")
+            .env_remove("CARGO_TARGET_DIR")
+            .status()?;
+        let line = format!(
+            "run {i} of {runs} on a fresh clone of {head}, under load: {} in {} s",
+            if status.success() { "green" } else { "FAILED" },
+            start.elapsed().as_secs()
+        );
+        eprintln!("{line}");
+        lines.push((status.success(), line));
+    }
+    eprintln!("soak:\n  {}", lines.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>().join("\n  "));
+    if lines.iter().any(|(ok, _)| !ok) {
+        bail!("{} of {runs} runs failed", lines.iter().filter(|(ok, _)| !ok).count());
+    }
     Ok(())
 }
 

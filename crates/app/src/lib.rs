@@ -367,13 +367,8 @@ impl App {
             }
             "import" => {
                 let paths: Vec<PathBuf> = setup.import_paths.iter().map(PathBuf::from).collect();
-                let s = store.import_paths(&paths, progress).await?;
-                imported = Some(format!(
-                    "{} actions imported ({} records), {} problems reported",
-                    s.actions_created + s.actions_updated,
-                    s.records_created + s.records_updated,
-                    s.problems.len()
-                ));
+                let s = store.import_paths(&paths, mandate_store::import::BadRows::RejectFile, progress).await?;
+                imported = Some(files::import_summary(&s));
             }
             _ => {}
         }

@@ -254,7 +254,10 @@ async fn main() -> Result<()> {
         for i in 0..3 {
             let s = workspace(dir, &format!("import{i}.db")).await?;
             let t = Instant::now();
-            let summary = s.import_paths(&[shared_data()], &|_, _, _| {}).await.context("real-data import")?;
+            let summary = s
+                .import_paths(&[shared_data()], mandate_store::import::BadRows::KeepGoodRows, &|_, _, _| {})
+                .await
+                .context("real-data import")?;
             imports.push(t.elapsed());
             anyhow::ensure!(summary.actions_created == 6363, "unexpected import count {}", summary.actions_created);
             s.close().await;

@@ -17,7 +17,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
     /// Act as this person (recorded in the audit trail); default: the workspace profile.
-    #[arg(long = "as", global = true, value_name = "NAME")]
+    #[arg(allow_hyphen_values = true, long = "as", global = true, value_name = "NAME")]
     pub as_user: Option<String>,
     /// Act in this role (executive, office_lead, staff, auditor); default: the profile's.
     #[arg(long = "as-role", global = true, value_parser = parse_vocab::<UserRole>)]
@@ -65,7 +65,7 @@ pub enum Command {
         role: Role,
         #[arg(long)]
         suspense: Option<NaiveDate>,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         assignee: Option<String>,
     },
     /// Move an office's assignment (e.g. the OPR) to another office; acknowledgement starts afresh.
@@ -73,7 +73,7 @@ pub enum Command {
         action: String,
         #[arg(long)]
         from: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         to: String,
     },
     /// An assignee confirms receipt.
@@ -87,7 +87,7 @@ pub enum Command {
         action: String,
         #[arg(long)]
         office: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         comment: Option<String>,
     },
     /// A coordinating office non-concurs, with its reason.
@@ -95,7 +95,7 @@ pub enum Command {
         action: String,
         #[arg(long)]
         office: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         reason: String,
     },
     /// Record how a non-concurrence was resolved.
@@ -103,7 +103,7 @@ pub enum Command {
         action: String,
         #[arg(long)]
         office: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         note: String,
     },
     /// Extension requests: request and decide.
@@ -114,9 +114,9 @@ pub enum Command {
         action: String,
         #[arg(long)]
         office: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         to: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         note: Option<String>,
     },
     /// The authorities library, and citing an authority on an action.
@@ -125,7 +125,7 @@ pub enum Command {
     /// Record a risk (likelihood and impact 1–5).
     Risk {
         action: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         description: String,
         #[arg(long, value_parser = parse_vocab::<RiskCategory>)]
         category: RiskCategory,
@@ -133,9 +133,9 @@ pub enum Command {
         likelihood: u8,
         #[arg(long)]
         impact: u8,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         mitigation: Option<String>,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         owner: Option<String>,
     },
     /// Change a risk's status (open, mitigated, accepted, closed).
@@ -146,7 +146,7 @@ pub enum Command {
         risk: String,
         #[arg(long, value_parser = parse_vocab::<RiskStatus>)]
         status: RiskStatus,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         mitigation: Option<String>,
     },
     /// Record an impact assessment.
@@ -154,7 +154,7 @@ pub enum Command {
         action: String,
         #[arg(long, value_parser = parse_vocab::<ImpactArea>)]
         area: ImpactArea,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         description: String,
         /// Estimated cost in dollars.
         #[arg(long)]
@@ -165,7 +165,7 @@ pub enum Command {
         action: String,
         #[arg(long)]
         percent: u8,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         text: String,
     },
     /// Issues raised during execution.
@@ -176,9 +176,9 @@ pub enum Command {
         action: String,
         #[arg(long, value_parser = parse_vocab::<RelationKind>)]
         kind: RelationKind,
-        #[arg(long = "to")]
+        #[arg(allow_hyphen_values = true, long = "to")]
         target: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         note: Option<String>,
     },
     /// Supporting documents (stored inside the encrypted workspace).
@@ -195,9 +195,9 @@ pub enum Command {
         /// yes or no
         #[arg(long)]
         within_scope: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         evidence: Option<String>,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         lessons: Option<String>,
     },
     /// Offices, agencies and external partners.
@@ -216,9 +216,13 @@ pub enum Command {
         to: Option<NaiveDate>,
     },
     /// Import files or folders (format detected by content).
+    /// A file with a bad row is left out whole (the others are kept) and the exit code is 5.
     Import {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Import the good rows of a file with bad rows (the bad ones are still reported, exit 5).
+        #[arg(long)]
+        keep_good_rows: bool,
     },
     /// Export: json (lossless), csv (one row per action), ics (suspense calendar).
     Export {
@@ -252,14 +256,14 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct InitArgs {
     /// Your name, as the audit trail should record it.
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub name: String,
     #[arg(long, default_value = "executive", value_parser = parse_vocab::<UserRole>)]
     pub role: UserRole,
     /// Your office's code (created if new).
     #[arg(long)]
     pub office: Option<String>,
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub office_name: Option<String>,
     /// Fill the workspace with N generated sample actions.
     #[arg(long, value_name = "N")]
@@ -282,6 +286,7 @@ pub enum ActionCommand {
     List(ListArgs),
     /// Full-text search over titles, requirements, status updates and authorities.
     Search {
+        #[arg(allow_hyphen_values = true)]
         query: String,
         #[arg(long)]
         limit: Option<u32>,
@@ -301,7 +306,7 @@ pub enum StepCommand {
     /// Mark blocked, with the reason.
     Block {
         action: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         reason: String,
     },
     /// Back to in progress.
@@ -313,19 +318,19 @@ pub enum StepCommand {
     /// Reopen a closed action, with the reason (logged).
     Reopen {
         action: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         reason: String,
     },
     /// Cancel, with the reason.
     Cancel {
         action: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         reason: String,
     },
     /// Mark superseded, with the reason.
     Supersede {
         action: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         reason: String,
     },
 }
@@ -364,19 +369,19 @@ impl ActionCommand {
 
 #[derive(Args, Debug)]
 pub struct CreateArgs {
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub title: String,
     #[arg(long, default_value = "tasker", value_parser = parse_vocab::<ActionKind>)]
     pub kind: ActionKind,
     /// Requirements text.
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub body: Option<String>,
     #[arg(long, default_value = "routine", value_parser = parse_vocab::<Priority>)]
     pub priority: Priority,
     #[arg(long, value_parser = parse_vocab::<Marking>)]
     pub marking: Option<Marking>,
     /// Issuing official.
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub official: Option<String>,
     #[arg(long)]
     pub suspense: Option<NaiveDate>,
@@ -394,9 +399,9 @@ pub struct CreateArgs {
 #[derive(Args, Debug)]
 pub struct EditArgs {
     pub action: String,
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub title: Option<String>,
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub body: Option<String>,
     #[arg(long, value_parser = parse_vocab::<ActionKind>)]
     pub kind: Option<ActionKind>,
@@ -404,7 +409,7 @@ pub struct EditArgs {
     pub priority: Option<Priority>,
     #[arg(long, value_parser = parse_vocab::<Marking>)]
     pub marking: Option<Marking>,
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub official: Option<String>,
     #[arg(long)]
     pub suspense: Option<NaiveDate>,
@@ -438,7 +443,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub due_to: Option<NaiveDate>,
     /// Text to search for.
-    #[arg(long, short = 'q')]
+    #[arg(allow_hyphen_values = true, long, short = 'q')]
     pub query: Option<String>,
     #[arg(long, value_enum)]
     pub sort: Option<SortArg>,
@@ -502,7 +507,7 @@ pub enum ExtensionCommand {
         office: String,
         #[arg(long)]
         to: NaiveDate,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         justification: String,
     },
     /// Approve or deny the pending request (executive or office lead).
@@ -514,7 +519,7 @@ pub enum ExtensionCommand {
         approve: bool,
         #[arg(long)]
         deny: bool,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         note: Option<String>,
     },
 }
@@ -523,21 +528,21 @@ pub enum ExtensionCommand {
 pub enum AuthorityCommand {
     /// Add an authority to the library (kind inferred from the citation when not given).
     Add {
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         citation: String,
         #[arg(long, value_parser = parse_vocab::<AuthorityKind>)]
         kind: Option<AuthorityKind>,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         title: Option<String>,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         url: Option<String>,
     },
     /// Record that an action cites an authority.
     Cite {
         action: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         citation: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         note: Option<String>,
     },
     List,
@@ -551,11 +556,11 @@ pub enum AuthorityCommand {
 pub enum IssueCommand {
     Raise {
         action: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         title: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         description: Option<String>,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         owner: Option<String>,
     },
     Resolve {
@@ -563,7 +568,7 @@ pub enum IssueCommand {
         /// The issue's number in the action's list (1 = first) or its id.
         #[arg(long)]
         issue: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         note: String,
     },
 }
@@ -573,7 +578,7 @@ pub enum DocumentCommand {
     Add {
         action: String,
         file: PathBuf,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         name: Option<String>,
     },
     /// Write a stored document back out to a file.
@@ -591,7 +596,7 @@ pub enum OfficeCommand {
     Add {
         #[arg(long)]
         code: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         name: String,
         #[arg(long, default_value = "office", value_parser = parse_vocab::<OfficeKind>)]
         kind: OfficeKind,
@@ -604,9 +609,9 @@ pub enum OfficeCommand {
 #[derive(Subcommand, Debug)]
 pub enum PersonCommand {
     Add {
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         name: String,
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         title: Option<String>,
         #[arg(long)]
         email: Option<String>,
@@ -697,21 +702,21 @@ pub struct BriefArgs {
     #[command(flatten)]
     pub filter: ListArgs,
 
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub title: Option<String>,
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub prepared_for: Option<String>,
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub occasion: Option<String>,
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub prepared_by: Option<String>,
     /// The moment the book reflects (RFC 3339, e.g. 2026-11-24T08:00:00Z, or a date); default now.
     #[arg(long)]
     pub as_of: Option<String>,
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     pub version: Option<String>,
     /// A distribution-list entry (repeatable).
-    #[arg(long = "distribution", value_name = "NAME")]
+    #[arg(allow_hyphen_values = true, long = "distribution", value_name = "NAME")]
     pub distribution: Vec<String>,
     /// Banner marking (default: the highest among the included actions).
     #[arg(long)]
@@ -720,7 +725,7 @@ pub struct BriefArgs {
     #[arg(long)]
     pub draft: bool,
     /// Make a numbered copy for this person, watermarked with their name (repeatable).
-    #[arg(long = "recipient", value_name = "NAME")]
+    #[arg(allow_hyphen_values = true, long = "recipient", value_name = "NAME")]
     pub recipients: Vec<String>,
     /// letter or a4.
     #[arg(long)]

@@ -17,6 +17,13 @@ fn filter_given(l: &ListArgs) -> bool {
         || l.at_risk
         || l.unassigned
         || l.query.is_some()
+        || l.due_from.is_some()
+        || l.due_to.is_some()
+}
+
+/// `--limit`, `--offset`, `--sort`, `--descending`: they shape a selection, so they need one.
+fn shaping_given(l: &ListArgs) -> bool {
+    l.limit.is_some() || l.offset > 0 || l.sort.is_some() || l.descending
 }
 
 fn parse_as_of(s: &str) -> Result<DateTime<Utc>> {
@@ -103,10 +110,15 @@ pub async fn brief(s: &Store, a: &BriefArgs, today: NaiveDate, progress: &(dyn F
     };
     let options = options(a, base)?;
     let mut selection = BookSelection { view: a.view.clone(), filter: None, actions: a.actions.clone() };
-    if filter_given(&a.filter) {
+    // The list's options apply to the book's selection as they do to `action list`: the same
+    // filter, order, limit and offset.
+    if a.view.is_some() && (filter_given(&a.filter) || shaping_given(&a.filter) || a.all) {
+        bail!("--view selects with the view's own filter; list options (--office, --limit, --sort, --all, …) cannot be added to it: save a view with them instead");
+    }
+    if filter_given(&a.filter) || a.all {
         selection.filter = Some(a.filter.filter(None));
-    } else if a.all {
-        selection.filter = Some(ActionFilter::default());
+    } else if shaping_given(&a.filter) {
+        bail!("--limit, --offset, --sort and --descending need a selection to shape: add --all or filters (--office, --status, …)");
     }
     // Hand-picked tabs name their actions: they are part of the selection.
     for t in &options.tabs {

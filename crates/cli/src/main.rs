@@ -14,6 +14,7 @@ use args::*;
 use chrono::NaiveDate;
 use clap::Parser;
 use mandate_domain::*;
+use mandate_store::import::BadRows;
 use mandate_store::ops::{media_type_for, NewAction, NewRisk};
 use mandate_store::query::ActionFilter;
 use mandate_store::{key_source_for, DbKey, Profile, Store, StoreError};
@@ -23,6 +24,10 @@ use std::path::{Path, PathBuf};
 /// mimalloc for Rust and SQLite alike (see `mandate-alloc`).
 #[global_allocator]
 static ALLOCATOR: mandate_alloc::MiMalloc = mandate_alloc::MiMalloc;
+
+/// Exit code of an import that reported problems (files with bad rows left out, or bad rows
+/// skipped with --keep-good-rows): the README lists every exit code.
+const EXIT_IMPORT_PROBLEMS: i32 = 5;
 
 fn main() {
     let cli = Cli::parse();
@@ -432,9 +437,13 @@ async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
                 print::metrics(&report);
             }
         }
-        Command::Import { paths } => {
-            let summary = s.import_paths(paths, &progress()).await?;
+        Command::Import { paths, keep_good_rows } => {
+            let bad_rows = if *keep_good_rows { BadRows::KeepGoodRows } else { BadRows::RejectFile };
+            let summary = s.import_paths(paths, bad_rows, &progress()).await?;
             print::import_summary(json, &summary);
+            if !summary.problems.is_empty() {
+                return Ok(EXIT_IMPORT_PROBLEMS);
+            }
         }
         Command::Export { format, out } => export(cli, s, *format, out).await?,
         Command::Brief(a) => brief::brief(s, a, today(cli), &progress()).await?,

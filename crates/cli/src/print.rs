@@ -368,13 +368,12 @@ pub fn metrics(r: &MetricsReport) {
 
 pub fn import_summary(as_json: bool, s: &ImportSummary) {
     if as_json {
-        return json(s);
+        // `ok` says whether the import went through without a problem (the exit code says it too).
+        let mut v = serde_json::to_value(s).expect("summaries serialise");
+        v["ok"] = serde_json::Value::Bool(s.problems.is_empty());
+        return json(&v);
     }
-    println!(
-        "Imported {} file(s): {} actions created, {} updated, {} unchanged; {} records written ({} new, {} changed); {} relations linked, {} naming orders not present; {} problem(s).",
-        s.files, s.actions_created, s.actions_updated, s.actions_unchanged, s.records_created + s.records_updated, s.records_created, s.records_updated,
-        s.relations_linked, s.relations_unresolved, s.problems.len()
-    );
+    println!("{}", mandate_app::files::import_summary(s));
     for p in &s.problems {
         eprintln!("  {p}");
     }

@@ -553,6 +553,76 @@ pub fn authorize(
     }
 }
 
+/// What a desktop knows of the server before its first push: the actions it has (with the
+/// offices that have a say on each) and the current data of the records it has, from what this
+/// desktop pulled.
+#[derive(Clone, Debug, Default)]
+pub struct ServerView {
+    pub access: BTreeMap<String, ActionAccess>,
+    pub records: BTreeMap<String, (String, Map<String, Value>)>,
+}
+
+/// Which of `changes` (in push order) the server would refuse `caller`, found by running the
+/// server's own [`authorize`] on a copy of what the server would hold as the push goes: an
+/// action created gets the caller's office as its issuer, an assignment created adds its
+/// office, a refused create leaves nothing for later changes to change. Desktops show this
+/// before a workspace used offline pushes for the first time. It is a prediction: the server's
+/// decision, made on what it actually holds, is the one that counts.
+pub fn predict_refusals(caller: &Caller, changes: &[Change], known: &ServerView) -> Vec<Refusal> {
+    let mut access = known.access.clone();
+    let mut records = known.records.clone();
+    let mut refused = Vec::new();
+    for c in changes {
+        let refuse =
+            |reason: String| Refusal { change_id: c.change_id.clone(), entity: c.entity.clone(), entity_id: c.entity_id.clone(), reason };
+        let current = records.get(&c.entity_id);
+        if let Some((entity, _)) = current.filter(|(e, _)| *e != c.entity) {
+            refused.push(refuse(format!("record {} is a {entity} record, not {}", c.entity_id, c.entity)));
+            continue;
+        }
+        if current.is_none() && c.op != Op::Create {
+            refused.push(refuse(format!("the server has no {} record {} to change", c.entity, c.entity_id)));
+            continue;
+        }
+        let action_id = match current {
+            Some((_, data)) => action_of(&c.entity, &c.entity_id, data).map(|a| a.to_string()),
+            None => action_of(&c.entity, &c.entity_id, &c.fields).map(|a| a.to_string()),
+        };
+        let acc = action_id.as_ref().filter(|a| access.contains_key(a.as_str())).map(|a| access[a.as_str()].clone());
+        if let Err(reason) = authorize(caller, c, current.map(|(_, d)| d), acc.as_ref()) {
+            refused.push(refuse(reason));
+            continue;
+        }
+        // Taken: the server now holds the record, and the offices it grants.
+        match c.op {
+            Op::Delete => {
+                records.remove(&c.entity_id);
+            }
+            _ => {
+                let entry = records.entry(c.entity_id.clone()).or_insert_with(|| (c.entity.clone(), Map::new()));
+                entry.1.extend(c.fields.clone());
+            }
+        }
+        if c.entity == "actions" && c.op == Op::Create {
+            let e = access.entry(c.entity_id.clone()).or_default();
+            if e.issuer_office.is_none() {
+                e.issuer_office = caller.office_id.clone();
+            }
+        }
+        if c.entity == "assignments" && c.op != Op::Delete {
+            let data = &records[&c.entity_id].1;
+            let field = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
+            if let (Some(a), Some(o), Some(r)) = (field("action_id"), field("office_id"), field("role")) {
+                let e = access.entry(a).or_default();
+                if !e.assignees.contains(&(o.clone(), r.clone())) {
+                    e.assignees.push((o, r));
+                }
+            }
+        }
+    }
+    refused
+}
+
 /// Check a change's shape before anything else looks at it. `device` is the authenticated
 /// device: a change stamped by another device is forged.
 pub fn validate(change: &Change, device: &str) -> Result<(), String> {

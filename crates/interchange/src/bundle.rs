@@ -35,12 +35,14 @@ pub fn write(out: &mut dyn Write, exported_at: &str, tables: &[(&str, Vec<String
 
 pub fn parse(file: &str, text: &str) -> Result<Bundle, Problem> {
     let b: Bundle = serde_json::from_str(text).map_err(|e| Problem {
+        column: None,
         file: file.into(),
         line: Some(e.line()),
         message: format!("not a Mandate export: {e}"),
     })?;
     if b.mandate_export != VERSION {
         return Err(Problem {
+            column: None,
             file: file.into(),
             line: Some(1),
             message: format!("export format version {} is not supported (this Mandate reads version {VERSION})", b.mandate_export),

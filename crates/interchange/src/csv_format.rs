@@ -46,30 +46,58 @@ pub struct CsvAction {
     pub body: String,
 }
 
+/// What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): `=`, `+`, `-`,
+/// `@`, tab and carriage return.
+const FORMULA_START: &[char] = &['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell a spreadsheet would run as a formula gets a leading apostrophe, so it is shown as
+/// text: Excel hides the apostrophe, LibreOffice shows it; [`unguard`] takes it off again. A
+/// cell that already starts with apostrophes before such a character gets one more, so the
+/// round trip is exact for every text.
+pub fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.trim_start_matches('\'').starts_with(FORMULA_START) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// The text [`guard`] was given.
+pub fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.trim_start_matches('\'').starts_with(FORMULA_START) => rest,
+        _ => cell,
+    }
+}
+
 pub fn write(out: &mut dyn std::io::Write, rows: &[CsvAction]) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADERS)?;
     for r in rows {
         let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-        w.write_record([
-            r.number.as_str(),
-            &r.title,
-            r.kind.as_str(),
-            r.status.as_str(),
-            r.priority.as_str(),
-            r.marking.as_str(),
-            r.issuing_official.as_deref().unwrap_or(""),
-            &d(r.issued_on),
-            &d(r.suspense),
-            &r.percent_complete.to_string(),
-            r.opr.as_deref().unwrap_or(""),
-            &r.ocr.join("; "),
-            &r.info.join("; "),
-            &r.authorities.join("; "),
-            if r.overdue { "yes" } else { "no" },
-            &r.body,
-            &r.id.map(|i| i.to_string()).unwrap_or_default(),
-        ])?;
+        w.write_record(&csv::StringRecord::from_iter(
+            [
+                r.number.as_str(),
+                &r.title,
+                r.kind.as_str(),
+                r.status.as_str(),
+                r.priority.as_str(),
+                r.marking.as_str(),
+                r.issuing_official.as_deref().unwrap_or(""),
+                &d(r.issued_on),
+                &d(r.suspense),
+                &r.percent_complete.to_string(),
+                r.opr.as_deref().unwrap_or(""),
+                &r.ocr.join("; "),
+                &r.info.join("; "),
+                &r.authorities.join("; "),
+                if r.overdue { "yes" } else { "no" },
+                &r.body,
+                &r.id.map(|i| i.to_string()).unwrap_or_default(),
+            ]
+            .into_iter()
+            .map(|c| guard(c).into_owned()),
+        ))?;
     }
     w.flush()?;
     Ok(())
@@ -82,10 +110,18 @@ pub fn parse(file: &str, text: &str) -> (Vec<(usize, CsvAction)>, Vec<Problem>) 
     let mut problems = Vec::new();
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_ascii_lowercase().replace(' ', "_")).collect(),
-        Err(e) => return (vec![], vec![Problem { file: file.into(), line: Some(1), message: format!("unreadable header row: {e}") }]),
+        Err(e) => {
+            return (
+                vec![],
+                vec![Problem { column: None, file: file.into(), line: Some(1), message: format!("unreadable header row: {e}") }],
+            )
+        }
     };
     if !headers.iter().any(|h| h == "title") {
-        return (vec![], vec![Problem { file: file.into(), line: Some(1), message: "the header row has no `title` column".into() }]);
+        return (
+            vec![],
+            vec![Problem { column: None, file: file.into(), line: Some(1), message: "the header row has no `title` column".into() }],
+        );
     }
     let col = |name: &str| headers.iter().position(|h| h == name);
     let mut out = Vec::new();
@@ -94,24 +130,25 @@ pub fn parse(file: &str, text: &str) -> (Vec<(usize, CsvAction)>, Vec<Problem>) 
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize);
-                problems.push(Problem { file: file.into(), line, message: format!("unreadable row: {e}") });
+                problems.push(Problem { column: None, file: file.into(), line, message: format!("unreadable row: {e}") });
                 continue;
             }
         };
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
-        let get = |name: &str| col(name).and_then(|i| rec.get(i)).unwrap_or("").trim().to_string();
+        let get = |name: &str| unguard(col(name).and_then(|i| rec.get(i)).unwrap_or("").trim()).to_string();
         let list = |name: &str| get(name).split(';').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>();
-        let row = (|| -> Result<CsvAction, String> {
+        // Each error names its column.
+        let row = (|| -> Result<CsvAction, (&'static str, String)> {
             let title = get("title");
             if title.is_empty() {
-                return Err("the title is empty".into());
+                return Err(("title", "the title is empty".into()));
             }
-            let date = |name: &str| -> Result<Option<NaiveDate>, String> {
+            let date = |name: &'static str| -> Result<Option<NaiveDate>, (&'static str, String)> {
                 let v = get(name);
                 if v.is_empty() {
                     Ok(None)
                 } else {
-                    v.parse().map(Some).map_err(|_| format!("{name} `{v}` is not a date (YYYY-MM-DD)"))
+                    v.parse().map(Some).map_err(|_| (name, format!("`{v}` is not a date (YYYY-MM-DD)")))
                 }
             };
             let or = |name: &str, default: &str| {
@@ -122,18 +159,19 @@ pub fn parse(file: &str, text: &str) -> (Vec<(usize, CsvAction)>, Vec<Problem>) 
                     v
                 }
             };
+            let at = |name: &'static str| move |m: String| (name, m);
             let percent = or("percent_complete", "0");
             Ok(CsvAction {
                 id: match get("id") {
                     v if v.is_empty() => None,
-                    v => Some(v.parse().map_err(|e: String| e)?),
+                    v => Some(v.parse().map_err(at("id"))?),
                 },
                 number: get("number"),
                 title,
-                kind: or("kind", "tasker").parse()?,
-                status: or("status", "draft").parse()?,
-                priority: or("priority", "routine").parse()?,
-                marking: or("marking", "UNCLASSIFIED").parse()?,
+                kind: or("kind", "tasker").parse().map_err(at("kind"))?,
+                status: or("status", "draft").parse().map_err(at("status"))?,
+                priority: or("priority", "routine").parse().map_err(at("priority"))?,
+                marking: or("marking", "UNCLASSIFIED").parse().map_err(at("marking"))?,
                 issuing_official: Some(get("issuing_official")).filter(|s| !s.is_empty()),
                 issued_on: date("issued_on")?,
                 suspense: date("suspense")?,
@@ -141,7 +179,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<(usize, CsvAction)>, Vec<Problem>) 
                     .parse()
                     .ok()
                     .filter(|p| *p <= 100)
-                    .ok_or_else(|| format!("percent_complete `{percent}` is not 0–100"))?,
+                    .ok_or_else(|| ("percent_complete", format!("`{percent}` is not 0–100")))?,
                 opr: Some(get("opr")).filter(|s| !s.is_empty()),
                 ocr: list("ocr"),
                 info: list("info"),
@@ -152,7 +190,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<(usize, CsvAction)>, Vec<Problem>) 
         })();
         match row {
             Ok(r) => out.push((line, r)),
-            Err(m) => problems.push(Problem { file: file.into(), line: Some(line), message: m }),
+            Err((column, m)) => problems.push(Problem { column: Some(column.into()), file: file.into(), line: Some(line), message: m }),
         }
     }
     (out, problems)
@@ -177,6 +215,55 @@ mod tests {
         let lines: Vec<_> = problems.iter().map(|p| p.line.unwrap()).collect();
         assert_eq!(lines, vec![4, 5, 6], "{problems:?}");
         assert!(problems[0].message.contains("12/01/2026"));
+        assert_eq!(problems[0].column.as_deref(), Some("suspense"));
+        assert_eq!(problems[1].column.as_deref(), Some("title"));
         assert!(problems[2].message.contains("poem"));
+        assert_eq!(problems[2].column.as_deref(), Some("kind"));
+    }
+
+    #[test]
+    fn formula_cells_are_written_as_text_and_read_back_exactly() {
+        for text in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1",
+            "-2 percent budget cut",
+            "@SUM(A1)",
+            "\tTab",
+            "'=already quoted",
+            "''+two",
+            "'plain",
+            "plain",
+            "",
+        ] {
+            let g = guard(text);
+            assert!(!g.starts_with(FORMULA_START), "{text:?} → {g:?}");
+            assert_eq!(unguard(&g), text);
+        }
+        let row = CsvAction {
+            id: None,
+            number: "2026-0001".into(),
+            title: "=1+1".into(),
+            kind: ActionKind::Tasker,
+            status: Status::Draft,
+            priority: Priority::Routine,
+            marking: "UNCLASSIFIED".parse().unwrap(),
+            issuing_official: Some("@chief".into()),
+            issued_on: None,
+            suspense: None,
+            percent_complete: 0,
+            opr: None,
+            ocr: vec![],
+            info: vec![],
+            authorities: vec![],
+            overdue: false,
+            body: "-minus".into(),
+        };
+        let mut out = Vec::new();
+        write(&mut out, std::slice::from_ref(&row)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("'=1+1") && text.contains("'@chief") && text.contains("'-minus"), "{text}");
+        let (rows, problems) = parse("x.csv", &text);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(rows[0].1, row);
     }
 }

@@ -36,13 +36,18 @@ pub fn parse(file: &str, text: &str) -> (Vec<PublicOrder>, Vec<Problem>) {
     let resp: Response = match serde_json::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            problems.push(Problem { file: file.into(), line: Some(e.line()), message: format!("not a Federal Register response: {e}") });
+            problems.push(Problem {
+                column: None,
+                file: file.into(),
+                line: Some(e.line()),
+                message: format!("not a Federal Register response: {e}"),
+            });
             return (vec![], problems);
         }
     };
     let mut out = Vec::new();
     for (i, v) in resp.results.into_iter().enumerate() {
-        let at = |m: String| Problem { file: file.into(), line: None, message: format!("results[{i}]: {m}") };
+        let at = |m: String| Problem { column: None, file: file.into(), line: None, message: format!("results[{i}]: {m}") };
         let d: Doc = match serde_json::from_value(v) {
             Ok(d) => d,
             Err(e) => {

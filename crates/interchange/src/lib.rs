@@ -24,17 +24,24 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
     pub file: String,
-    /// 1-based line, when the format has lines.
+    /// 1-based line, when the format has lines, counted as an editor counts them (a CSV's
+    /// header row is line 1; a quoted cell with line breaks spans several).
     pub line: Option<usize>,
+    /// The column (CSV header name, or JSON field) that was wrong, when one was.
+    pub column: Option<String>,
     pub message: String,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some(l) => write!(f, "{}:{}: ", self.file, l)?,
+            None => write!(f, "{}: ", self.file)?,
         }
+        if let Some(c) = &self.column {
+            write!(f, "column {c}: ")?;
+        }
+        f.write_str(&self.message)
     }
 }
 

@@ -46,6 +46,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<PublicOrder>, Vec<Problem>) {
         if let Some((o, line)) = cur {
             if o.title.is_empty() {
                 problems.push(Problem {
+                    column: None,
                     file: file.into(),
                     line: Some(line),
                     message: format!("EO {} has no title line; kept with a placeholder title", o.number),
@@ -84,6 +85,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<PublicOrder>, Vec<Problem>) {
         }
         let Some((o, _)) = current.as_mut() else {
             problems.push(Problem {
+                column: None,
                 file: file.into(),
                 line: Some(line_no),
                 message: format!("text before the first `Executive Order N` entry: `{}`", clip(trimmed)),
@@ -105,6 +107,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<PublicOrder>, Vec<Problem>) {
                 "signed" => match parse_long_date(v) {
                     Some(d) => o.signed = Some(d),
                     None => problems.push(Problem {
+                        column: None,
                         file: file.into(),
                         line: Some(line_no),
                         message: format!("EO {}: signing date `{}` is not a date", o.number, clip(v)),
@@ -133,6 +136,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<PublicOrder>, Vec<Problem>) {
             o.relations.extend(relations_from_notes(&o.number, key, trimmed));
         } else {
             problems.push(Problem {
+                column: None,
                 file: file.into(),
                 line: Some(line_no),
                 message: format!("EO {}: cannot read `{}`", o.number, clip(trimmed)),

@@ -1,8 +1,10 @@
 //! Imports: public executive-order records, Mandate's JSON and CSV.
 //!
 //! One import is one transaction: a crash or `kill -9` half way leaves the workspace exactly as
-//! it was before. Lines that cannot be read are reported with file and line and skipped; the
-//! rest is imported. Re-importing the same files changes nothing: records imported from public
+//! it was before. Every row that cannot be used is reported with file, line and column. By
+//! default a file with a bad row is left out whole ([`BadRows::RejectFile`]) while the other
+//! files of the same import are kept; [`BadRows::KeepGoodRows`] keeps a file's good rows
+//! instead, when the user asks for it. Re-importing the same files changes nothing: records imported from public
 //! sources get ids derived from the order number, and an unchanged record is not written (no
 //! audit entry, no change-log entry).
 
@@ -32,6 +34,19 @@ pub struct ImportSummary {
     /// Relations naming orders that are neither in the files nor in the workspace.
     pub relations_unresolved: usize,
     pub problems: Vec<Problem>,
+    /// Files left out whole because of a problem (none with [`BadRows::KeepGoodRows`] but those
+    /// that could not be read at all).
+    pub rejected_files: Vec<String>,
+}
+
+/// What an import does with a file that has a bad row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BadRows {
+    /// Leave the whole file out (and say why); the other files are kept.
+    #[default]
+    RejectFile,
+    /// Import the file's good rows, report the bad ones.
+    KeepGoodRows,
 }
 
 /// Progress callback: (stage, done, total).
@@ -70,21 +85,30 @@ struct Parsed {
     csv: Vec<(String, usize, csv_format::CsvAction)>,
 }
 
-fn parse_files(files: &[PathBuf], summary: &mut ImportSummary, progress: Progress) -> Parsed {
+/// Reads and parses every file not in `skip`. With [`BadRows::RejectFile`], a file with a
+/// problem contributes nothing and is named in `rejected`.
+fn parse_files(files: &[PathBuf], skip: &HashSet<String>, bad_rows: BadRows, summary: &mut ImportSummary, progress: Progress) -> Parsed {
     let mut parsed = Parsed::default();
     for (i, f) in files.iter().enumerate() {
         progress("reading", i as u64, files.len() as u64);
         let name = f.display().to_string();
+        if skip.contains(&name) {
+            continue;
+        }
+        let mut file_parsed = Parsed::default();
+        let before = summary.problems.len();
         let text = match std::fs::read(f) {
             Err(e) => {
-                summary.problems.push(Problem { file: name, line: None, message: format!("cannot read: {e}") });
+                summary.problems.push(Problem { column: None, file: name.clone(), line: None, message: format!("cannot read: {e}") });
+                summary.rejected_files.push(name);
                 continue;
             }
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(e) => {
                     let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-                    summary.problems.push(Problem { file: name, line: Some(line), message: "not UTF-8 text".into() });
+                    summary.problems.push(Problem { column: None, file: name.clone(), line: Some(line), message: "not UTF-8 text".into() });
+                    summary.rejected_files.push(name);
                     continue;
                 }
             },
@@ -93,33 +117,42 @@ fn parse_files(files: &[PathBuf], summary: &mut ImportSummary, progress: Progres
         let problems = match detect(&text) {
             Some(Format::FederalRegister) => {
                 let (o, p) = federal_register::parse(&name, &text);
-                parsed.federal_register.extend(o);
+                file_parsed.federal_register.extend(o);
                 p
             }
             Some(Format::NaraTable) => {
                 let (o, p) = nara::parse(&name, &text);
-                parsed.nara.extend(o);
+                file_parsed.nara.extend(o);
                 p
             }
             Some(Format::MandateJson) => match bundle::parse(&name, &text) {
                 Ok(b) => {
-                    parsed.bundles.push((name, text, b));
+                    file_parsed.bundles.push((name.clone(), text, b));
                     vec![]
                 }
                 Err(p) => vec![p],
             },
             Some(Format::MandateCsv) => {
                 let (rows, p) = csv_format::parse(&name, &text);
-                parsed.csv.extend(rows.into_iter().map(|(l, r)| (name.clone(), l, r)));
+                file_parsed.csv.extend(rows.into_iter().map(|(l, r)| (name.clone(), l, r)));
                 p
             }
             None => vec![Problem {
-                file: name,
+                column: None,
+                file: name.clone(),
                 line: None,
                 message: "not a format Mandate imports (Federal Register JSON, NARA disposition table, Mandate JSON or CSV)".into(),
             }],
         };
         summary.problems.extend(problems);
+        if summary.problems.len() > before && bad_rows == BadRows::RejectFile {
+            summary.rejected_files.push(name);
+            continue;
+        }
+        parsed.federal_register.extend(file_parsed.federal_register);
+        parsed.nara.extend(file_parsed.nara);
+        parsed.bundles.extend(file_parsed.bundles);
+        parsed.csv.extend(file_parsed.csv);
     }
     progress("reading", files.len() as u64, files.len() as u64);
     parsed
@@ -216,24 +249,50 @@ fn references(table: &str) -> &'static [(&'static str, &'static str)] {
 
 impl Store {
     /// Import files and folders (format detected by content). See the module docs.
-    pub async fn import_paths(&self, paths: &[PathBuf], progress: Progress<'_>) -> Result<ImportSummary> {
+    ///
+    /// Problems found while reading leave their file out before anything is written. Problems
+    /// found while merging (a bundle record naming nothing, a CSV row a rule refuses) are only
+    /// known inside the transaction: it is then rolled back and the import done again without
+    /// the files they came from, so a rejected file never leaves a record behind.
+    pub async fn import_paths(&self, paths: &[PathBuf], bad_rows: BadRows, progress: Progress<'_>) -> Result<ImportSummary> {
         rules::check_can_write(self.actor())?;
         let files = expand_paths(paths)?;
-        let mut summary = ImportSummary::default();
-        let parsed = parse_files(&files, &mut summary, progress);
-        let mut tx = self.begin().await?;
-        tx.bulk().await?;
-        self.import_orders(&mut tx, parsed.federal_register, parsed.nara, &mut summary, progress).await?;
-        for (name, text, b) in parsed.bundles {
-            self.import_bundle(&mut tx, &name, &text, b, &mut summary, progress).await?;
+        // Files rejected for problems found while merging, with those problems.
+        let mut skip: HashSet<String> = HashSet::new();
+        let mut carried: Vec<Problem> = Vec::new();
+        loop {
+            let mut summary = ImportSummary::default();
+            let parsed = parse_files(&files, &skip, bad_rows, &mut summary, progress);
+            let read_problems = summary.problems.len();
+            let mut tx = self.begin().await?;
+            tx.bulk().await?;
+            self.import_orders(&mut tx, parsed.federal_register, parsed.nara, &mut summary, progress).await?;
+            for (name, text, b) in parsed.bundles {
+                self.import_bundle(&mut tx, &name, &text, b, &mut summary, progress).await?;
+            }
+            if !parsed.csv.is_empty() {
+                self.import_csv(&mut tx, parsed.csv, &mut summary).await?;
+            }
+            let merge_problems = summary.problems.split_off(read_problems);
+            if bad_rows == BadRows::RejectFile && !merge_problems.is_empty() {
+                drop(tx); // rolled back: nothing of this round is kept
+                for p in merge_problems {
+                    skip.insert(p.file.clone());
+                    carried.push(p);
+                }
+                continue;
+            }
+            summary.problems.extend(merge_problems);
+            progress("saving", 0, 1);
+            tx.commit().await?;
+            progress("saving", 1, 1);
+            summary.files += skip.len();
+            summary.problems.extend(carried);
+            let mut rejected: Vec<String> = skip.into_iter().collect();
+            rejected.sort();
+            summary.rejected_files.extend(rejected);
+            return Ok(summary);
         }
-        if !parsed.csv.is_empty() {
-            self.import_csv(&mut tx, parsed.csv, &mut summary).await?;
-        }
-        progress("saving", 0, 1);
-        tx.commit().await?;
-        progress("saving", 1, 1);
-        Ok(summary)
     }
 
     async fn import_orders(
@@ -381,7 +440,12 @@ impl Store {
         let mut numbers: BTreeMap<String, i64> = BTreeMap::new();
         let unknown: Vec<&String> = b.records.keys().filter(|k| !TABLES.contains(&k.as_str())).collect();
         for k in unknown {
-            s.problems.push(Problem { file: name.into(), line: None, message: format!("unknown record table `{k}`; skipped") });
+            s.problems.push(Problem {
+                column: None,
+                file: name.into(),
+                line: None,
+                message: format!("unknown record table `{k}`; skipped"),
+            });
         }
         for table in TABLES {
             let Some(rows) = b.records.get(*table) else { continue };
@@ -391,7 +455,9 @@ impl Store {
                 let line = lines.get(*table).map(|l| l + i);
                 match typed_roundtrip(table, v.clone()) {
                     Ok(r) => ok.push((i, line, r)),
-                    Err(m) => s.problems.push(Problem { file: name.into(), line, message: format!("{table}[{i}]: {m}; skipped") }),
+                    Err(m) => {
+                        s.problems.push(Problem { column: None, file: name.into(), line, message: format!("{table}[{i}]: {m}; skipped") })
+                    }
                 }
             }
             let ids: Vec<Id> = ok.iter().map(|(_, _, (id, _, _))| *id).collect();
@@ -453,7 +519,7 @@ impl Store {
                     }
                 }
                 if let Some(m) = dangling {
-                    s.problems.push(Problem { file: name.into(), line, message: m });
+                    s.problems.push(Problem { column: None, file: name.into(), line, message: m });
                     continue;
                 }
                 if *table == "actions" {
@@ -490,7 +556,7 @@ impl Store {
         let now = tx.now();
         let actor = self.actor().clone();
         for (file, line, row) in rows {
-            let problem = |m: String| Problem { file: file.clone(), line: Some(line), message: m };
+            let problem = |m: String| Problem { column: None, file: file.clone(), line: Some(line), message: m };
             // Find the action: by id, then by number.
             let mut found: Option<String> = None;
             if let Some(id) = row.id {

@@ -32,6 +32,13 @@ pub const PULL_CURSOR: &str = "sync.pull_cursor";
 pub const SERVER: &str = "sync.server";
 pub const ACCOUNT: &str = "sync.account";
 pub const LAST_SYNCED: &str = "sync.last_synced";
+/// The account's role and office code on the server, from enrolment: what a first push is
+/// previewed against.
+pub const ACCOUNT_ROLE: &str = "sync.account_role";
+pub const ACCOUNT_OFFICE: &str = "sync.account_office";
+/// Set once this workspace's first push has been reviewed (or needed no review): later syncs
+/// push without asking.
+pub const FIRST_PUSH_REVIEWED: &str = "sync.first_push_reviewed";
 /// The server epoch from the last pull (changes when the server is restored from a backup).
 pub const SERVER_EPOCH: &str = "sync.server_epoch";
 /// A pulled batch this big (a first sync's) is applied with the bulk page cache: with the
@@ -354,7 +361,7 @@ impl Store {
     /// stay. A later connect pushes everything again (the server drops what it already has).
     pub async fn forget_server(&self) -> Result<()> {
         let mut conn = self.pool().acquire().await?;
-        for k in [PUSH_CURSOR, PULL_CURSOR, SERVER, ACCOUNT, LAST_SYNCED, SERVER_EPOCH] {
+        for k in [PUSH_CURSOR, PULL_CURSOR, SERVER, ACCOUNT, ACCOUNT_ROLE, ACCOUNT_OFFICE, FIRST_PUSH_REVIEWED, LAST_SYNCED, SERVER_EPOCH] {
             meta_set(&mut conn, k, None).await?;
         }
         Ok(())
@@ -460,6 +467,23 @@ impl Store {
     }
 
     /// Dismiss a refusal someone has read.
+    /// Every change waiting to be pushed, in push order (for a preview; a push reads batches).
+    pub async fn all_outgoing(&self) -> Result<Vec<Change>> {
+        let mut out = self.outgoing(rep::MAX_BATCH).await?;
+        let mut all = Vec::new();
+        while !out.changes.is_empty() {
+            let next = self.outgoing_after(&out, rep::MAX_BATCH).await?;
+            all.append(&mut out.changes);
+            out = next;
+        }
+        Ok(all)
+    }
+
+    /// Dismiss every refusal at once; returns how many.
+    pub async fn dismiss_all_refusals(&self) -> Result<u64> {
+        Ok(sqlx::query("UPDATE sync_refusals SET dismissed = 1 WHERE dismissed = 0").execute(self.pool()).await?.rows_affected())
+    }
+
     pub async fn dismiss_refusal(&self, change_id: &str) -> Result<()> {
         let n = sqlx::query("UPDATE sync_refusals SET dismissed = 1 WHERE change_id = ? AND dismissed = 0")
             .bind(change_id)

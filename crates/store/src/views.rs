@@ -93,8 +93,9 @@ impl Store {
         self.named("briefing-book template", name).await
     }
 
-    /// The actions a book selection names, in order: the view's or filter's matches (soonest
-    /// suspense first), then hand-picked ones not already included. An unknown hand-picked
+    /// The actions a book selection names, in order: the view's or filter's matches (in the
+    /// filter's order, soonest suspense first unless it says otherwise; its limit and offset
+    /// honoured), then hand-picked ones not already included. An unknown hand-picked
     /// number is an error naming it; an empty result is not (the caller decides).
     pub async fn select_actions(&self, selection: &BookSelection, today: NaiveDate) -> Result<Vec<Id>> {
         let mut ids = Vec::new();
@@ -102,9 +103,8 @@ impl Store {
             Some(v) => Some(self.view(v).await?.filter),
             None => selection.filter.clone(),
         };
-        if let Some(mut f) = filter {
-            f.limit = None;
-            f.offset = 0;
+        if let Some(f) = filter {
+            // The filter's order, limit and offset are the book's, as they are the list's.
             ids.extend(self.list_actions(&f, today).await?.into_iter().map(|i| i.id));
         }
         for key in &selection.actions {

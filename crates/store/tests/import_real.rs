@@ -2,11 +2,13 @@
 //! are stated in the README; the relations checked here were read by hand in the source files.
 mod common;
 use mandate_domain::*;
+use mandate_store::import::BadRows;
 use mandate_store::Store;
 
 async fn imported() -> (common::Workspace, mandate_store::import::ImportSummary) {
     let ws = common::workspace().await;
-    let s = ws.store.import_paths(&[common::shared_data()], &|_, _, _| {}).await.unwrap();
+    // The real records have two bad lines (below): keep the good rows of their files.
+    let s = ws.store.import_paths(&[common::shared_data()], BadRows::KeepGoodRows, &|_, _, _| {}).await.unwrap();
     (ws, s)
 }
 
@@ -28,6 +30,7 @@ async fn real_records_import_with_expected_counts() {
     assert_eq!(s.problems.len(), 2, "{:?}", s.problems);
     assert!(s.problems.iter().all(|p| p.line.is_some() && p.file.ends_with(".txt")));
     assert!(s.problems[0].to_string().contains("1940.txt:1039"), "{}", s.problems[0]);
+    assert!(s.rejected_files.is_empty(), "good rows kept: {:?}", s.rejected_files);
     let c = ws.store.counts().await.unwrap();
     assert_eq!(c["actions"], 6363);
     assert_eq!(c["authorities"], 6363);
@@ -87,7 +90,7 @@ async fn hand_checked_orders() {
 async fn reimport_creates_no_duplicates_and_writes_nothing() {
     let (ws, _) = imported().await;
     let before = ws.store.counts().await.unwrap();
-    let s = ws.store.import_paths(&[common::shared_data()], &|_, _, _| {}).await.unwrap();
+    let s = ws.store.import_paths(&[common::shared_data()], BadRows::KeepGoodRows, &|_, _, _| {}).await.unwrap();
     assert_eq!((s.actions_created, s.actions_updated, s.actions_unchanged), (0, 0, 6363));
     assert_eq!(s.records_created + s.records_updated, 0);
     assert_eq!(ws.store.counts().await.unwrap(), before, "no new records, audit or change entries");
@@ -104,7 +107,7 @@ async fn local_edits_survive_reimport() {
         })
         .await
         .unwrap();
-    let s = ws.store.import_paths(&[common::shared_data()], &|_, _, _| {}).await.unwrap();
+    let s = ws.store.import_paths(&[common::shared_data()], BadRows::KeepGoodRows, &|_, _, _| {}).await.unwrap();
     assert_eq!(s.actions_updated, 0);
     assert_eq!(ws.store.get::<Action>(id).await.unwrap().unwrap().priority, Priority::Immediate);
 }
@@ -114,12 +117,12 @@ async fn json_export_round_trips_losslessly() {
     let ws = common::workspace().await;
     let r = mandate_sample::generate(&mandate_sample::Options { actions: 300, ..Default::default() });
     ws.store.insert_records(&r, &|_, _, _| {}).await.unwrap();
-    ws.store.import_paths(&[common::shared_data().join("fr/donald-trump.json")], &|_, _, _| {}).await.unwrap();
+    ws.store.import_paths(&[common::shared_data().join("fr/donald-trump.json")], BadRows::RejectFile, &|_, _, _| {}).await.unwrap();
     let a = ws.dir.path().join("a.json");
     ws.store.export_json(&mut std::fs::File::create(&a).unwrap()).await.unwrap();
 
     let other = common::workspace().await;
-    let s = other.store.import_paths(&[a.clone()], &|_, _, _| {}).await.unwrap();
+    let s = other.store.import_paths(&[a.clone()], BadRows::RejectFile, &|_, _, _| {}).await.unwrap();
     assert!(s.problems.is_empty(), "{:?}", s.problems);
     assert_eq!(s.actions_created, 396);
     let b = other.dir.path().join("b.json");
@@ -136,8 +139,57 @@ async fn json_export_round_trips_losslessly() {
         .unwrap();
     assert!(n > 0);
     // Importing it again changes nothing.
-    let again = other.store.import_paths(&[a], &|_, _, _| {}).await.unwrap();
+    let again = other.store.import_paths(&[a], BadRows::RejectFile, &|_, _, _| {}).await.unwrap();
     assert_eq!(again.records_created + again.records_updated, 0);
+}
+
+#[tokio::test]
+async fn by_default_a_file_with_a_bad_line_is_left_out_whole() {
+    let ws = common::workspace().await;
+    let s = ws.store.import_paths(&[common::shared_data()], BadRows::RejectFile, &|_, _, _| {}).await.unwrap();
+    let rejected: Vec<&str> = s.rejected_files.iter().map(|f| f.rsplit('/').next().unwrap()).collect();
+    assert_eq!(rejected, vec!["1940.txt", "1941.txt"], "{:?}", s.problems);
+    assert_eq!(s.problems.len(), 2);
+    // Nothing of those two years' orders (EO 8317–8980) came in; the other 83 files did.
+    assert!(ws.store.resolve_action("EO 8400").await.is_err(), "an order only in 1940.txt was imported");
+    assert!(ws.store.resolve_action("EO 13489").await.is_ok());
+    let c = ws.store.counts().await.unwrap();
+    assert!(c["actions"] < 6363 && c["actions"] > 5000, "{}", c["actions"]);
+    assert!(ws.store.verify_audit().await.unwrap().ok);
+}
+
+/// A problem found only while merging (a record of a Mandate JSON file that names nothing)
+/// rolls the whole file back, records already merged from it included.
+#[tokio::test]
+async fn a_bundle_with_a_bad_record_leaves_nothing_behind() {
+    let src = common::workspace().await;
+    let r = mandate_sample::generate(&mandate_sample::Options { actions: 5, ..Default::default() });
+    src.store.insert_records(&r, &|_, _, _| {}).await.unwrap();
+    let path = src.dir.path().join("bundle.json");
+    src.store.export_json(&mut std::fs::File::create(&path).unwrap()).await.unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut bad = v["records"]["risks"][0].clone();
+    bad["id"] = serde_json::json!(Id::new().to_string());
+    bad["action_id"] = serde_json::json!(Id::new().to_string()); // names no action
+    v["records"]["risks"].as_array_mut().unwrap().push(bad);
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let good = src.dir.path().join("good.csv");
+    std::fs::write(&good, "title,kind\nA row from another file,tasker\n").unwrap();
+
+    let ws = common::workspace().await;
+    let s = ws.store.import_paths(&[path.clone(), good.clone()], BadRows::RejectFile, &|_, _, _| {}).await.unwrap();
+    assert_eq!(s.rejected_files, vec![path.display().to_string()]);
+    assert_eq!(s.problems.len(), 1, "{:?}", s.problems);
+    assert!(s.problems[0].message.contains("names no record"), "{}", s.problems[0]);
+    assert_eq!(s.actions_created, 1, "only the other file's row");
+    assert_eq!(ws.store.counts().await.unwrap()["actions"], 1);
+    assert_eq!(ws.store.counts().await.unwrap()["risks"], 0);
+    assert!(ws.store.verify_audit().await.unwrap().ok);
+
+    let s = ws.store.import_paths(&[path], BadRows::KeepGoodRows, &|_, _, _| {}).await.unwrap();
+    assert!(s.rejected_files.is_empty());
+    assert_eq!(s.actions_created, 5);
+    assert_eq!(s.problems.len(), 1);
 }
 
 #[tokio::test]
@@ -155,7 +207,11 @@ async fn bad_lines_are_reported_and_the_rest_imported() {
     std::fs::write(dir.join("broken.json"), "{\"mandate_export\": 1, \"records\": {\n\"actions\": [\n{\"id\": 5}\n]}}").unwrap();
     let s = ws
         .store
-        .import_paths(&[dir.join("orders.txt"), dir.join("rows.csv"), dir.join("notes.md"), dir.join("broken.json")], &|_, _, _| {})
+        .import_paths(
+            &[dir.join("orders.txt"), dir.join("rows.csv"), dir.join("notes.md"), dir.join("broken.json")],
+            BadRows::KeepGoodRows,
+            &|_, _, _| {},
+        )
         .await
         .unwrap();
     assert_eq!(s.actions_created, 3, "two orders and one CSV row");
@@ -165,6 +221,8 @@ async fn bad_lines_are_reported_and_the_rest_imported() {
         .map(|p| format!("{}:{}", p.file.rsplit('/').next().unwrap(), p.line.map(|l| l.to_string()).unwrap_or_default()))
         .collect();
     assert_eq!(where_, vec!["orders.txt:4", "orders.txt:7", "rows.csv:3", "rows.csv:4", "notes.md:", "broken.json:3"], "{:?}", s.problems);
+    let columns: Vec<Option<&str>> = s.problems.iter().filter(|p| p.file.ends_with(".csv")).map(|p| p.column.as_deref()).collect();
+    assert_eq!(columns, vec![Some("suspense"), Some("title")]);
     let f = ws.store.action_file(ws.store.resolve_action("2026-0001").await.unwrap_or_else(|_| panic!("csv row imported"))).await;
     assert!(f.is_ok());
     assert_eq!(ws.store.office("FAC").await.unwrap().code, "FAC", "offices named in CSV are created");

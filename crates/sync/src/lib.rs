@@ -14,7 +14,7 @@ use mandate_domain::replication::{
     ApiError, Change, EnrolRequest, EnrolResponse, Op, PullResponse, PushRequest, PushResponse, EPOCH_HEADER, SERVER_RESTORED,
 };
 pub use mandate_domain::replication::{BlobStatus, CHUNK_BYTES};
-use mandate_store::sync::{Applied, Outgoing, ACCOUNT, LAST_SYNCED, SERVER};
+use mandate_store::sync::{Applied, Outgoing, ACCOUNT, ACCOUNT_OFFICE, ACCOUNT_ROLE, FIRST_PUSH_REVIEWED, LAST_SYNCED, SERVER};
 use mandate_store::{Store, StoreError};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -271,6 +271,9 @@ pub async fn connect(store: &Store, url: &str, code: &str, device_name: &str, ca
     }
     store.set_sync_setting(SERVER, Some(&check_url(url)?)).await?;
     store.set_sync_setting(ACCOUNT, Some(&resp.account.username)).await?;
+    store.set_sync_setting(ACCOUNT_ROLE, Some(resp.account.role.as_str())).await?;
+    store.set_sync_setting(ACCOUNT_OFFICE, resp.account.office_code.as_deref()).await?;
+    store.set_sync_setting(FIRST_PUSH_REVIEWED, None).await?;
     let ca = match ca {
         Some(p) => Some(std::path::absolute(p).map_err(|e| SyncError::Setup(e.to_string()))?.to_string_lossy().into_owned()),
         None => None,
@@ -577,7 +580,53 @@ async fn sync_once(
     report.uploaded = upload_blobs(store, client, progress).await?;
     report.downloaded = download_blobs(store, client, progress).await?;
     store.set_sync_setting(LAST_SYNCED, Some(&chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).await?;
+    // A workspace that has synced once needs no review before its pushes.
+    store.set_sync_setting(FIRST_PUSH_REVIEWED, Some("1")).await?;
     Ok(report)
+}
+
+/// What the server will refuse of a workspace's first push, predicted before anything is sent
+/// (see [`first_push_review`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FirstPushReview {
+    /// The account's role on the server.
+    pub role: String,
+    pub office: Option<String>,
+    /// Changes waiting to be sent.
+    pub waiting: usize,
+    /// Those the server would refuse, each with the reason it would give.
+    pub refused: Vec<mandate_domain::replication::Refusal>,
+}
+
+/// Before a workspace used offline pushes for the first time: the changes the server would
+/// refuse the enrolled account (its role and office, from enrolment), by the server's own rule
+/// ([`mandate_domain::replication::predict_refusals`]). `None` when there is nothing to review:
+/// not connected, already synced or reviewed, or nothing would be refused (the review is then
+/// marked done). A refused change is undone on this desktop, so the user should see these and
+/// choose: go on ([`go_on`]) or stop (disconnect, and keep working as before).
+pub async fn first_push_review(store: &Store) -> Result<Option<FirstPushReview>> {
+    if store.sync_setting(SERVER).await?.is_none() || store.sync_setting(FIRST_PUSH_REVIEWED).await?.is_some() {
+        return Ok(None);
+    }
+    let Some(role) = store.sync_setting(ACCOUNT_ROLE).await? else { return Ok(None) };
+    let Ok(server_role) = role.parse::<mandate_domain::replication::ServerRole>() else { return Ok(None) };
+    let office = store.sync_setting(ACCOUNT_OFFICE).await?;
+    let caller = mandate_domain::replication::Caller {
+        role: server_role,
+        office_id: office.as_ref().map(|c| mandate_domain::Id::derived(&format!("office:{c}")).to_string()),
+    };
+    let changes = store.all_outgoing().await?;
+    let refused = mandate_domain::replication::predict_refusals(&caller, &changes, &Default::default());
+    if refused.is_empty() {
+        go_on(store).await?;
+        return Ok(None);
+    }
+    Ok(Some(FirstPushReview { role, office, waiting: changes.len(), refused }))
+}
+
+/// The user has seen the [`first_push_review`] and wants to send anyway.
+pub async fn go_on(store: &Store) -> Result<()> {
+    Ok(store.set_sync_setting(FIRST_PUSH_REVIEWED, Some("1")).await?)
 }
 
 #[cfg(test)]

@@ -24,6 +24,24 @@ async fn admin_pg(sql: &str) {
     sqlx::query(sql).execute(&mut conn).await.unwrap();
 }
 
+/// Waits until nothing is connected to `db` (a closed pool's server processes end a moment after
+/// the pool says it is closed; `CREATE DATABASE … TEMPLATE` refuses a database in use), for at
+/// most two minutes, then says what it waited for.
+async fn wait_until_unused(db: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&std::env::var(PG_ENV).unwrap()).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = $1").bind(db).fetch_one(&mut conn).await.unwrap();
+        if n == 0 {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "database {db} still had {n} session(s) after two minutes of waiting for none");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 fn db_name(url: &str) -> &str {
     url.rsplit_once('/').unwrap().1
 }
@@ -70,6 +88,7 @@ async fn restored(backend: Backend, new_epoch: bool) {
             assert!(refused.contains("pg_dump"), "{refused}");
             env.stop().await;
             let copy = format!("{}_backup", db_name(url));
+            wait_until_unused(db_name(url)).await;
             admin_pg(&format!("CREATE DATABASE {copy} TEMPLATE {}", db_name(url))).await;
             Some(format!("{}/{copy}", url.rsplit_once('/').unwrap().0))
         }
@@ -98,13 +117,11 @@ async fn restored(backend: Backend, new_epoch: bool) {
             // As after the server process ended: its last connection has folded its log into
             // the file (a pool's connections finish closing a moment after the pool is closed).
             let wal = data.join("mandate-server.db-wal");
-            for _ in 0..100 {
-                if !wal.exists() {
-                    break;
-                }
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            while wal.exists() && std::time::Instant::now() < deadline {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
-            assert!(!wal.exists(), "the stopped server's log was not folded in");
+            assert!(!wal.exists(), "the stopped server's log was not folded in after two minutes of waiting");
             std::fs::copy(&backup_file, data.join("mandate-server.db")).unwrap();
             open(None).await
         }

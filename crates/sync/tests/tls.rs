@@ -19,10 +19,9 @@ async fn dev_tls_is_trusted_only_when_the_certificate_is_given() {
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let server = Arc::new(Server::new(db.clone()));
     let task = tokio::spawn(http::serve(server, addr, Some(cfg)));
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            break;
-        }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "the server did not listen on {addr} within two minutes");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let url = format!("https://localhost:{port}");

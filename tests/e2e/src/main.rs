@@ -415,8 +415,16 @@ fn main() -> Result<()> {
     let axe = std::fs::read_to_string(&axe_path).with_context(|| format!("reading {axe_path}"))?;
     let mut ctx = Ctx { app, axe, shots, checked: Vec::new(), recovery: None };
     let _driver = start_driver()?;
-    run(&mut ctx, "workflow", workflow)?;
-    run(&mut ctx, "hostile", hostile)?;
+    // Every scenario runs, whatever happened to the one before; then every failure is listed.
+    let mut failed = Vec::new();
+    for (name, scenario) in [("workflow", workflow as fn(&mut Ctx, &Session) -> Result<()>), ("hostile", hostile)] {
+        if let Err(e) = run(&mut ctx, name, scenario) {
+            failed.push(format!("{name}: {e:#}"));
+        }
+    }
     println!("end-to-end: {} screens checked; screenshots in {}", ctx.checked.len(), ctx.shots.display());
+    if !failed.is_empty() {
+        bail!("{} scenario(s) failed (screenshots FAILED-*.png in {}):\n{}", failed.len(), ctx.shots.display(), failed.join("\n"));
+    }
     Ok(())
 }

@@ -12,6 +12,10 @@ pub struct Session {
 }
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// How long any wait lasts before the test fails saying what it waited for. Generous: the
+/// machines are shared and slow down without warning; a wait ends as soon as its condition holds.
+const WAIT: Duration = Duration::from_secs(90);
+const POLL: Duration = Duration::from_millis(150);
 
 impl Session {
     pub fn start(driver: &str, application: &str) -> Result<Session> {
@@ -60,34 +64,92 @@ impl Session {
                 },
                 Err(e) => e.to_string(),
             };
-            if start.elapsed() > Duration::from_secs(30) {
-                bail!("no element matches `{css}` after 30 s ({last})");
+            if start.elapsed() > WAIT {
+                bail!("waited {} s for an element matching `{css}`; none appeared ({last})", WAIT.as_secs());
             }
-            std::thread::sleep(Duration::from_millis(150));
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits until `css` matches an element that is shown (laid out, not hidden, inside an open
+    /// section) and enabled, scrolled into view: the state a person needs to type or click. A
+    /// section that has just been opened, or a form still loading, is waited for, not raced.
+    pub fn find_interactable(&self, css: &str) -> Result<String> {
+        let start = Instant::now();
+        loop {
+            let id = self.find(css)?;
+            let state = self
+                .js(
+                    "const e = arguments[0];
+                     if (!e.isConnected) return 'detached';
+                     if (e.disabled) return 'disabled';
+                     if (e.closest('details:not([open])') && !e.matches('summary')) return 'inside a closed section';
+                     const r = e.getBoundingClientRect(); const st = getComputedStyle(e);
+                     if (st.visibility === 'hidden' || st.display === 'none') return 'hidden';
+                     if (r.width === 0 && r.height === 0 && e.type !== 'radio' && e.type !== 'checkbox') return 'not laid out';
+                     e.scrollIntoView({block: 'center'});
+                     return 'ok';",
+                    vec![json!({ ELEMENT: id })],
+                )
+                .map(|v| v.as_str().unwrap_or("unknown").to_string())
+                .unwrap_or_else(|e| e.to_string());
+            if state == "ok" {
+                return Ok(id);
+            }
+            if start.elapsed() > WAIT {
+                bail!("waited {} s for `{css}` to be shown and enabled; it stayed {state}", WAIT.as_secs());
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Repeats `step` on the element `css` until WebDriver takes it: an element re-rendered
+    /// between finding and acting ("stale") or not yet ready ("not interactable") is found
+    /// again, within the same bounded wait.
+    fn act(&self, css: &str, what: &str, step: impl Fn(&str) -> Result<()>) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            let id = self.find_interactable(css)?;
+            match step(&id) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    let text = e.to_string();
+                    let transient = text.contains("not interactable") || text.contains("stale") || text.contains("no such element");
+                    if !transient || start.elapsed() > WAIT {
+                        return Err(e.context(format!("{what} `{css}` (waited {} s for it to take)", start.elapsed().as_secs())));
+                    }
+                }
+            }
+            std::thread::sleep(POLL);
         }
     }
 
     pub fn click(&self, css: &str) -> Result<()> {
-        let id = self.find(css)?;
-        // Scroll into view first; WebKit refuses clicks on elements outside the viewport.
-        self.js("arguments[0].scrollIntoView({block:'center'})", vec![json!({ ELEMENT: id })])?;
-        if let Err(e) = self.call("POST", &format!("/element/{id}/click"), Some(json!({}))) {
-            // USWDS hides real radio buttons and checkboxes behind their labels: click the input
-            // the way its label does.
-            if !e.to_string().contains("not interactable") {
-                return Err(e);
+        self.act(css, "clicking", |id| {
+            if let Err(e) = self.call("POST", &format!("/element/{id}/click"), Some(json!({}))) {
+                // USWDS hides real radio buttons and checkboxes behind their labels: click the
+                // input the way its label does.
+                if !e.to_string().contains("not interactable") {
+                    return Err(e);
+                }
+                let hidden_input =
+                    self.js("const e = arguments[0]; return e.type === 'radio' || e.type === 'checkbox'", vec![json!({ ELEMENT: id })])?;
+                if hidden_input != json!(true) {
+                    return Err(e);
+                }
+                self.js("arguments[0].click()", vec![json!({ ELEMENT: id })])?;
             }
-            self.js("arguments[0].click()", vec![json!({ ELEMENT: id })])?;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Replaces the text of an input.
     pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
-        let id = self.find(css)?;
-        self.call("POST", &format!("/element/{id}/clear"), Some(json!({})))?;
-        self.call("POST", &format!("/element/{id}/value"), Some(json!({ "text": text })))?;
-        Ok(())
+        self.act(css, "typing into", |id| {
+            self.call("POST", &format!("/element/{id}/clear"), Some(json!({})))?;
+            self.call("POST", &format!("/element/{id}/value"), Some(json!({ "text": text })))?;
+            Ok(())
+        })
     }
 
     /// Chooses an option of a <select> (or sets any input) the way a user's choice does.
@@ -115,10 +177,10 @@ impl Session {
             if ok(&t) {
                 return Ok(t);
             }
-            if start.elapsed() > Duration::from_secs(30) {
-                bail!("`{css}` never showed {what}; it shows `{t}`");
+            if start.elapsed() > WAIT {
+                bail!("waited {} s for `{css}` to show {what}; it shows `{t}`", WAIT.as_secs());
             }
-            std::thread::sleep(Duration::from_millis(150));
+            std::thread::sleep(POLL);
         }
     }
 
@@ -130,10 +192,10 @@ impl Session {
             if ok(&v) {
                 return Ok(v);
             }
-            if start.elapsed() > Duration::from_secs(30) {
-                bail!("never saw {what}; last saw `{v}`");
+            if start.elapsed() > WAIT {
+                bail!("waited {} s for {what}; last saw `{v}`", WAIT.as_secs());
             }
-            std::thread::sleep(Duration::from_millis(150));
+            std::thread::sleep(POLL);
         }
     }
 
