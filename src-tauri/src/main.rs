@@ -140,6 +140,18 @@ async fn resolve_conflict(app: State<'_, App>, id: String, reapply: bool) -> R<S
 async fn dismiss_refusal(app: State<'_, App>, change_id: String) -> R<SyncView> {
     app.dismiss_refusal(change_id).await
 }
+#[tauri::command]
+async fn dismiss_all_refusals(app: State<'_, App>) -> R<SyncView> {
+    app.dismiss_all_refusals().await
+}
+#[tauri::command]
+async fn export_refusals(app: State<'_, App>, out: String) -> R<String> {
+    app.export_refusals(out).await
+}
+#[tauri::command]
+async fn sync_go_on(app: State<'_, App>, window: tauri::Window) -> R<SyncOutcome> {
+    app.sync_go_on(&progress(window)).await
+}
 
 /// Sync in the background while the window is open: shortly after start, then every two
 /// minutes; the window hears `sync-changed` after each attempt.
@@ -224,7 +236,10 @@ fn main() {
             sync_now,
             sync_disconnect,
             resolve_conflict,
-            dismiss_refusal
+            dismiss_refusal,
+            dismiss_all_refusals,
+            export_refusals,
+            sync_go_on
         ])
         .run(tauri::generate_context!())
         .expect("the Mandate window could not start");

@@ -26,6 +26,46 @@ pub struct SyncView {
     /// The last attempt could not reach the server (background sync keeps trying).
     pub offline: bool,
     pub running: bool,
+    /// Before a used workspace's first push: what the server will refuse this account. The
+    /// window asks to go on or stop; nothing is sent until then.
+    pub review: Option<FirstPushReviewView>,
+}
+
+/// What the server will refuse of the first push, grouped by reason.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct FirstPushReviewView {
+    /// The account's role on the server, in words.
+    pub role: String,
+    pub office: Option<String>,
+    pub waiting: u32,
+    pub refused: u32,
+    pub reasons: Vec<ReasonCount>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub count: u32,
+}
+
+impl From<mandate_sync::FirstPushReview> for FirstPushReviewView {
+    fn from(r: mandate_sync::FirstPushReview) -> Self {
+        let mut reasons: std::collections::BTreeMap<String, u32> = Default::default();
+        for x in &r.refused {
+            *reasons.entry(x.reason.clone()).or_default() += 1;
+        }
+        let mut reasons: Vec<ReasonCount> = reasons.into_iter().map(|(reason, count)| ReasonCount { reason, count }).collect();
+        reasons.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.cmp(&b.reason)));
+        FirstPushReviewView {
+            role: r.role.replace('_', " "),
+            office: r.office,
+            waiting: r.waiting as u32,
+            refused: r.refused.len() as u32,
+            reasons,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -195,7 +235,9 @@ impl App {
                 };
                 refusals.push(RefusalView { change_id: r.change_id, record, action, reason: r.reason, at: r.at, change });
             }
+            let review = mandate_sync::first_push_review(s).await?.map(FirstPushReviewView::from);
             Ok(SyncView {
+                review,
                 connected: status.server.is_some(),
                 server: status.server,
                 account: status.account,
@@ -250,6 +292,15 @@ impl App {
         let result = self
             .with(async |s| {
                 let client = mandate_sync::Client::for_store(s).await?;
+                if let Some(r) = mandate_sync::first_push_review(s).await? {
+                    let said = format!(
+                        "Nothing was sent: the agency server will refuse {} of the {} change(s) waiting, for this account. Decide whether to send anyway or to stop and disconnect.",
+                        r.refused.len(),
+                        r.waiting
+                    );
+                    self.sync.lock().expect("sync state").last_error = Some(said.clone());
+                    return Err(invalid(said));
+                }
                 let report = mandate_sync::sync(s, &client, &|p: mandate_sync::Progress| {
                     let stage = match p.phase {
                         "push" => "Sending changes",
@@ -312,6 +363,26 @@ impl App {
 
     pub async fn resolve_conflict(&self, id: String, reapply: bool) -> Result<SyncView> {
         self.with(async |s| Ok(s.resolve_conflict(&id, reapply).await?)).await?;
+        self.sync_view().await
+    }
+
+    /// The user has seen what the server will refuse and sends anyway.
+    pub async fn sync_go_on(&self, progress: &(dyn Fn(&str, u64, u64) + Send + Sync)) -> Result<SyncOutcome> {
+        self.with(async |s| Ok(mandate_sync::go_on(s).await?)).await?;
+        self.sync_now(progress).await
+    }
+
+    /// Writes every refusal not yet dismissed, with the refused values, as JSON (the same as
+    /// `mandate sync refusals --export`). Returns what was written.
+    pub async fn export_refusals(&self, out: String) -> Result<String> {
+        let refused = self.with(async |s| Ok(s.refusals().await?)).await?;
+        let text = serde_json::to_string_pretty(&refused).map_err(|e| invalid(e.to_string()))? + "\n";
+        std::fs::write(&out, text).map_err(|e| invalid(format!("cannot write {out}: {e}")))?;
+        Ok(format!("Wrote {} refused change(s) to {out}", refused.len()))
+    }
+
+    pub async fn dismiss_all_refusals(&self) -> Result<SyncView> {
+        self.with(async |s| Ok(s.dismiss_all_refusals().await?)).await?;
         self.sync_view().await
     }
 

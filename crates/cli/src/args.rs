@@ -38,6 +38,10 @@ pub enum Command {
     /// Sync with the agency server (push local changes, pull others'); subcommands connect,
     /// show status, conflicts and refusals.
     Sync {
+        /// Send even though the first push's review says the server will refuse some changes
+        /// (`mandate sync preview` lists them; refused changes are undone here and listed).
+        #[arg(long)]
+        go_on: bool,
         #[command(subcommand)]
         command: Option<SyncCommand>,
     },
@@ -783,10 +787,21 @@ pub enum SyncCommand {
         #[arg(long)]
         reapply: bool,
     },
+    /// Before the first push: what the server will refuse this account, and why.
+    Preview,
     /// Changes the server refused, with its reasons.
-    Refusals,
-    /// Dismiss a refusal you have read.
-    Dismiss { change_id: String },
+    Refusals {
+        /// Also write them, with the refused values, to this JSON file.
+        #[arg(long, value_name = "FILE")]
+        export: Option<PathBuf>,
+    },
+    /// Dismiss a refusal you have read (or --all of them).
+    Dismiss {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        change_id: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
     /// Forget the server (records stay; the device token leaves the credential store).
     Disconnect,
 }

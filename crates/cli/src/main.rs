@@ -254,7 +254,7 @@ async fn key_cmd(cli: &Cli, k: &KeyCommand) -> Result<()> {
 async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
     let json = cli.json;
     match &cli.command {
-        Command::Sync { command } => return sync::run(s, command.as_ref(), json).await,
+        Command::Sync { command, go_on } => return sync::run(s, command.as_ref(), *go_on, json).await,
         Command::Remove { kind, id } => {
             let table = match kind.to_ascii_lowercase().trim_end_matches('s') {
                 "risk" => "risks",

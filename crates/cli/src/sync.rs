@@ -1,14 +1,46 @@
 //! `mandate sync`: the headless twin of the window's sync status and settings.
 
 use crate::args::SyncCommand;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use mandate_store::Store;
 use std::io::IsTerminal;
 
-pub async fn run(store: &Store, cmd: Option<&SyncCommand>, json: bool) -> Result<i32> {
+/// Exit code of a sync that stopped before its first push because the server would refuse some
+/// of it (see `mandate sync preview`).
+const EXIT_REVIEW_FIRST_PUSH: i32 = 6;
+
+fn print_review(r: &mandate_sync::FirstPushReview) {
+    println!(
+        "The agency server will refuse {} of the {} change(s) waiting to be sent, for this account ({}{}):",
+        r.refused.len(),
+        r.waiting,
+        r.role,
+        r.office.as_deref().map(|o| format!(", {o}")).unwrap_or_default()
+    );
+    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+    for x in &r.refused {
+        *reasons.entry(x.reason.as_str()).or_default() += 1;
+    }
+    for (reason, n) in reasons {
+        println!("  {n} × {reason}");
+    }
+}
+
+pub async fn run(store: &Store, cmd: Option<&SyncCommand>, go_on: bool, json: bool) -> Result<i32> {
     match cmd {
         None => {
             let client = mandate_sync::Client::for_store(store).await?;
+            if go_on {
+                mandate_sync::go_on(store).await?;
+            } else if let Some(r) = mandate_sync::first_push_review(store).await? {
+                if json {
+                    crate::print::json(&r);
+                } else {
+                    print_review(&r);
+                    println!("Nothing was sent. Refused changes are undone on this computer. List them with `mandate sync preview`; send anyway with `mandate sync --go-on`, or stop with `mandate sync disconnect`.");
+                }
+                return Ok(EXIT_REVIEW_FIRST_PUSH);
+            }
             let tty = std::io::stderr().is_terminal();
             let last = std::sync::Mutex::new("");
             let report = mandate_sync::sync(store, &client, &move |p: mandate_sync::Progress| {
@@ -106,8 +138,30 @@ pub async fn run(store: &Store, cmd: Option<&SyncCommand>, json: bool) -> Result
             crate::print::done(json, &c, &format!("Conflict {} resolved{}", c.id, if *reapply { "; the lost value is back" } else { "" }));
             Ok(0)
         }
-        Some(SyncCommand::Refusals) => {
+        Some(SyncCommand::Preview) => {
+            let r = mandate_sync::first_push_review(store).await?;
+            if json {
+                crate::print::json(&r);
+            } else {
+                match &r {
+                    None => println!("Nothing to review: the next sync sends every waiting change."),
+                    Some(r) => {
+                        print_review(r);
+                        for x in &r.refused {
+                            println!("{}  {} {}: {}", x.change_id, x.entity, x.entity_id, x.reason);
+                        }
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Some(SyncCommand::Refusals { export }) => {
             let r = store.refusals().await?;
+            if let Some(path) = export {
+                let text = serde_json::to_string_pretty(&r)?;
+                std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("Wrote {} refused change(s) to {}", r.len(), path.display());
+            }
             if json {
                 crate::print::json(&r);
             } else if r.is_empty() {
@@ -119,9 +173,14 @@ pub async fn run(store: &Store, cmd: Option<&SyncCommand>, json: bool) -> Result
             }
             Ok(0)
         }
-        Some(SyncCommand::Dismiss { change_id }) => {
-            store.dismiss_refusal(change_id).await?;
-            crate::print::done(json, &serde_json::json!({"dismissed": change_id}), "Dismissed");
+        Some(SyncCommand::Dismiss { change_id, all }) => {
+            if *all {
+                let n = store.dismiss_all_refusals().await?;
+                crate::print::done(json, &serde_json::json!({"dismissed": n}), &format!("Dismissed {n} refused change(s)"));
+            } else if let Some(id) = change_id {
+                store.dismiss_refusal(id).await?;
+                crate::print::done(json, &serde_json::json!({"dismissed": id}), "Dismissed");
+            }
             Ok(0)
         }
         Some(SyncCommand::Disconnect) => {

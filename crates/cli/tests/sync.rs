@@ -321,3 +321,50 @@ async fn the_server_audit_log_exports_as_a_checkable_chain() {
     let bad = server.cmd().args(["admin", "export-audit", "--since", "last week"]).output().unwrap();
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--since takes a date, YYYY-MM-DD"), "{bad:?}");
 }
+
+/// A workspace used offline by an executive connects with an office lead's account: the first
+/// `mandate sync` sends nothing and says what the server would refuse; the preview lists it;
+/// `--go-on` sends, the server refuses exactly what was predicted; the refusals are exported as
+/// JSON and dismissed at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_used_workspace_reviews_its_first_push_and_exports_and_dismisses_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProc { data: dir.path().join("server"), db_url: None, port: free_port(), child: None, log: Default::default() };
+    server.admin(&["add-office", "OCOS", "Office of the Chief of Staff"]);
+    server.admin(&["add-user", "lead", "--name", "Office Lead", "--role", "office_lead", "--office", "OCOS"]);
+    server.start();
+    let a = Ws::init(&["--name", "Office Lead", "--office", "OCOS", "--sample", "150"]);
+    let code = server.admin(&["enrol", "lead"]);
+    a.ok(&["sync", "connect", &server.url(), "--code", &code]);
+    let waiting = a.json(&["sync", "status"])["waiting"].as_i64().unwrap();
+
+    let o = a.run(&["sync"]);
+    assert_eq!(o.status.code(), Some(6), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("will refuse") && said.contains("--go-on") && said.contains("office_lead"), "{said}");
+    assert_eq!(a.json(&["sync", "status"])["waiting"].as_i64().unwrap(), waiting, "nothing was sent");
+    let preview = a.json(&["sync", "preview"]);
+    let predicted: std::collections::BTreeSet<String> =
+        preview["refused"].as_array().unwrap().iter().map(|r| r["change_id"].as_str().unwrap().to_string()).collect();
+    assert!(!predicted.is_empty(), "{preview}");
+    assert!(preview["refused"].as_array().unwrap().iter().any(|r| r["reason"] == "only an executive closes an action"), "{preview}");
+
+    let o = a.run(&["--json", "sync", "--go-on"]);
+    assert_eq!(o.status.code(), Some(4), "refusals make the exit code 4: {}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let refused: std::collections::BTreeSet<String> =
+        report["refused"].as_array().unwrap().iter().map(|r| r["change_id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(refused, predicted, "the server refused exactly what the preview said");
+
+    let file = dir.path().join("refused.json");
+    let listed = a.json(&["sync", "refusals", "--export", file.to_str().unwrap()]);
+    let exported: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(exported, listed);
+    assert_eq!(exported.as_array().unwrap().len(), predicted.len());
+    assert!(exported[0]["reason"].is_string() && exported[0]["entity"].is_string());
+    let d = a.json(&["sync", "dismiss", "--all"]);
+    assert_eq!(d["dismissed"], predicted.len());
+    assert_eq!(a.json(&["sync", "refusals"]), serde_json::json!([]));
+    // Reviewed once: later syncs send without asking.
+    a.ok(&["sync"]);
+}

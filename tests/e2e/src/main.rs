@@ -361,6 +361,18 @@ fn sync_with_server(ctx: &mut Ctx, s: &Session) -> Result<()> {
     s.type_into("#sync-url", &format!("http://127.0.0.1:{port}"))?;
     s.type_into("#sync-code", &code)?;
     s.click("form.narrow button[type=submit]")?;
+    // The workspace was used offline as an executive; the account is an office lead's. Before
+    // anything is sent, the window says what the server will refuse and waits for a decision.
+    let review = s.wait_text("[data-testid=first-push-review]", "the first push's review", |t| t.contains("will refuse"))?;
+    if !review.contains("only an executive closes an action") {
+        bail!("the review does not give the server's reason: {review}");
+    }
+    if s.text("[data-testid=waiting]")? == "0" {
+        bail!("changes were sent before the user decided");
+    }
+    println!("  before the first push: {}", review.chars().take(120).collect::<String>());
+    ctx.check_screen(s, "16b-first-push-review")?;
+    s.click("#review-go-on")?;
     let outcome = s.wait_text("[data-testid=sync-outcome]", "the sync's outcome", |t| t.starts_with("Sent"))?;
     println!("  {outcome}");
     s.wait_text("[data-testid=last-synced]", "today's sync time", |t| t.starts_with("today"))?;
@@ -375,7 +387,16 @@ fn sync_with_server(ctx: &mut Ctx, s: &Session) -> Result<()> {
     }
     let line = s.wait_text("[data-testid=sync-line]", "the refusals in the navigation's sync status", |t| t.contains("refused"))?;
     println!("  refusals shown with their reason; status line: {line}");
-    ctx.check_screen(s, "16b-sync-status")?;
+    ctx.check_screen(s, "16c-sync-status")?;
+    // Dismissed all at once (the confirmation answered yes).
+    s.js("window.confirm = () => true", vec![])?;
+    s.click("#refusals-dismiss-all")?;
+    s.wait_js(
+        "return [...document.querySelectorAll('main h2')].map(h => h.textContent).find(t => t.startsWith('Changes the server refused')) ?? ''",
+        "no refusals left after Dismiss all",
+        |v| v.as_str().is_some_and(|t| t.contains("(0)")),
+    )?;
+    println!("  every refusal dismissed at once");
     Ok(())
 }
 

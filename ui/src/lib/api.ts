@@ -69,6 +69,9 @@ export const api = {
   syncDisconnect: () => invoke<SyncView>("sync_disconnect"),
   resolveConflict: (id: string, reapply: boolean) => invoke<SyncView>("resolve_conflict", { id, reapply }),
   dismissRefusal: (changeId: string) => invoke<SyncView>("dismiss_refusal", { changeId }),
+  dismissAllRefusals: () => invoke<SyncView>("dismiss_all_refusals"),
+  exportRefusals: (out: string) => invoke<string>("export_refusals", { out }),
+  syncGoOn: () => invoke<SyncOutcome>("sync_go_on"),
 };
 
 /** The background sync finished an attempt (the status may have changed). */

@@ -2,6 +2,10 @@
 
 export type ImportResult = { summary: string, 
 /**
- * Each problem with its file and line.
+ * Each problem with its file, line and column.
  */
-problems: Array<string>, };
+problems: Array<string>, 
+/**
+ * Files left out whole because of a bad row (nothing from them was imported).
+ */
+rejected_files: Array<string>, };
