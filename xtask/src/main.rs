@@ -66,6 +66,11 @@ const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "dbus",
+    // The desktop's Secret Service (where Linux desktops keep the key across reboots), its
+    // independent client for the tests, and the D-Bus headers the keyring crate links.
+    "gnome-keyring",
+    "libsecret-tools",
+    "libdbus-1-dev",
     // A real PostgreSQL server for the agency server's tests (started by `xtask test`).
     "postgresql",
 ];
@@ -342,11 +347,19 @@ fn end_to_end(dir: &Path) -> Result<()> {
     let _ = std::fs::remove_dir_all(&shots);
     let workspace = dir.join("e2e");
     std::fs::create_dir_all(&workspace)?;
-    // In a session keyring of its own, like the unit tests: the window keeps its sync token in
-    // the credential store.
+    // As at a desktop login: a kernel session keyring of its own, a D-Bus session, and GNOME
+    // Keyring unlocked (its keyring file in a home of the test's own): the window keeps its
+    // sync token in the desktop keyring.
+    let home = dir.join("home");
+    std::fs::create_dir_all(home.join("run"))?;
+    std::fs::set_permissions(home.join("run"), std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     sh(Command::new("keyctl")
-        .args(["session", "-", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", "dbus-run-session", "--"])
+        .args(["session", "-", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", "dbus-run-session", "--", "sh", "-c"])
+        .arg("printf e2e-login | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$0\"")
         .arg(root().join("target/debug/mandate-e2e"))
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
         .env("MANDATE_DB", workspace.join("workspace.db"))
         .env("MANDATE_DB_KEY", "e2".repeat(32))
         .env("MANDATE_TODAY", "2026-11-24")

@@ -1,7 +1,8 @@
 //! Key custody: the 256-bit database key, where it is kept, and the printable recovery code.
 //!
 //! The key lives in exactly one place at rest: the OS credential store (Windows Credential
-//! Manager, macOS Keychain, Linux keyutils) through `keyring`. Headless use and tests pass it in
+//! Manager, macOS Keychain, on Linux the desktop's Secret Service, or keyutils where there is
+//! none) through `keyring` (see [`crate::credentials`]). Headless use and tests pass it in
 //! `MANDATE_DB_KEY` instead. It is never written to a file, a log or an error message: [`DbKey`]
 //! zeroes its memory on drop and its `Debug` prints nothing of it.
 //!
@@ -175,27 +176,21 @@ impl Keychain {
         let abs = std::path::absolute(db_path).unwrap_or_else(|_| db_path.to_path_buf());
         Keychain { account: abs.to_string_lossy().into_owned() }
     }
-    fn entry(&self) -> Result<keyring::Entry, KeyError> {
-        keyring::Entry::new(KEYCHAIN_SERVICE, &self.account).map_err(|e| KeyError::Keychain(e.to_string()))
-    }
 }
 
 impl KeySource for Keychain {
     fn load(&self) -> Result<DbKey, KeyError> {
-        match self.entry()?.get_password() {
-            Ok(hex) => {
-                let hex = Zeroizing::new(hex);
-                DbKey::from_hex(&hex)
-            }
-            Err(keyring::Error::NoEntry) => Err(KeyError::Missing(self.account.clone())),
+        match crate::credentials::load(KEYCHAIN_SERVICE, &self.account) {
+            Ok(Some(hex)) => DbKey::from_hex(&hex),
+            Ok(None) => Err(KeyError::Missing(self.account.clone())),
             Err(e) => Err(KeyError::Keychain(e.to_string())),
         }
     }
     fn save(&self, key: &DbKey) -> Result<(), KeyError> {
-        self.entry()?.set_password(&key.hex()).map_err(|e| KeyError::Keychain(e.to_string()))
+        crate::credentials::save(KEYCHAIN_SERVICE, &self.account, &key.hex()).map_err(|e| KeyError::Keychain(e.to_string()))
     }
     fn describe(&self) -> String {
-        format!("the OS credential store (service `{KEYCHAIN_SERVICE}`, account `{}`)", self.account)
+        format!("{} (service `{KEYCHAIN_SERVICE}`, account `{}`)", crate::credentials::store_name(), self.account)
     }
 }
 

@@ -19,6 +19,7 @@
 
 pub mod audit;
 pub mod export;
+pub mod credentials;
 pub mod import;
 pub mod key;
 pub mod ops;

@@ -15,7 +15,7 @@ use mandate_domain::replication::{
 };
 pub use mandate_domain::replication::{BlobStatus, CHUNK_BYTES};
 use mandate_store::sync::{Applied, Outgoing, ACCOUNT, ACCOUNT_OFFICE, ACCOUNT_ROLE, FIRST_PUSH_REVIEWED, LAST_SYNCED, SERVER};
-use mandate_store::{Store, StoreError};
+use mandate_store::{credentials, Store, StoreError};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::io::Write;
@@ -79,17 +79,17 @@ impl SyncError {
 
 pub type Result<T, E = SyncError> = std::result::Result<T, E>;
 
-fn keychain_entry(store: &Store) -> Result<keyring::Entry> {
-    keyring::Entry::new(KEYCHAIN_SERVICE, &format!("device:{}", store.device_id())).map_err(|e| SyncError::Keychain(e.to_string()))
+fn token_account(store: &Store) -> String {
+    format!("device:{}", store.device_id())
 }
 
 fn load_token(store: &Store) -> Result<Zeroizing<String>> {
     if let Ok(t) = std::env::var(TOKEN_ENV) {
         return Ok(Zeroizing::new(t));
     }
-    match keychain_entry(store)?.get_password() {
-        Ok(t) => Ok(Zeroizing::new(t)),
-        Err(keyring::Error::NoEntry) => Err(SyncError::NotConnected),
+    match credentials::load(KEYCHAIN_SERVICE, &token_account(store)) {
+        Ok(Some(t)) => Ok(t),
+        Ok(None) => Err(SyncError::NotConnected),
         Err(e) => Err(SyncError::Keychain(e.to_string())),
     }
 }
@@ -267,7 +267,7 @@ impl Client {
 pub async fn connect(store: &Store, url: &str, code: &str, device_name: &str, ca: Option<&Path>) -> Result<EnrolResponse> {
     let resp = enrol(url, code, store.device_id(), device_name, ca).await?;
     if std::env::var_os(TOKEN_ENV).is_none() {
-        keychain_entry(store)?.set_password(&resp.token).map_err(|e| SyncError::Keychain(e.to_string()))?;
+        credentials::save(KEYCHAIN_SERVICE, &token_account(store), &resp.token).map_err(|e| SyncError::Keychain(e.to_string()))?;
     }
     store.set_sync_setting(SERVER, Some(&check_url(url)?)).await?;
     store.set_sync_setting(ACCOUNT, Some(&resp.account.username)).await?;
@@ -292,9 +292,7 @@ pub async fn enrol(url: &str, code: &str, device_id: &str, device_name: &str, ca
 
 /// Forget the server: the token leaves the keychain, the cursors and settings go. Records stay.
 pub async fn disconnect(store: &Store) -> Result<()> {
-    if let Ok(e) = keychain_entry(store) {
-        let _ = e.delete_credential();
-    }
+    let _ = credentials::delete(KEYCHAIN_SERVICE, &token_account(store));
     store.set_sync_setting(CA_FILE, None).await?;
     store.forget_server().await?;
     Ok(())
