@@ -20,7 +20,7 @@ fn main() -> Result<()> {
         Some("bench") => bench(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask run [--actions N] | test [--under-load] | soak [--runs N] | bench [--quick]");
-            eprintln!("  run    build Mandate and create a demo workspace filled with sample data, then print the success measures");
+            eprintln!("  run    build Mandate and open the window on a demo workspace full of sample data (headless: make it and print its success measures)");
             eprintln!("  test   install what the tests need, check architecture invariants, run every test");
             eprintln!("         --under-load: with a CPU hog on every core beside it, as on a shared machine");
             eprintln!("  soak   a fresh clone of HEAD (../shared beside it), then `test --under-load` N times in it (default 3)");
@@ -123,11 +123,56 @@ fn ensure_packages(pkgs: &[&str]) -> Result<()> {
     sh(&mut install)
 }
 
+/// A screen to open a window on: Windows and macOS always have one; elsewhere an X11 or Wayland
+/// display must be named.
+fn has_display() -> bool {
+    let set = |v: &str| std::env::var_os(v).is_some_and(|d| !d.is_empty());
+    cfg!(any(windows, target_os = "macos")) || set("DISPLAY") || set("WAYLAND_DISPLAY")
+}
+
+/// Debian packages the desktop window is built with (WebKitGTK and friends) and keeps its
+/// secrets with (the Secret Service headers).
+const DESKTOP_PACKAGES: &[&str] =
+    &["libwebkit2gtk-4.1-dev", "libxdo-dev", "libayatana-appindicator3-dev", "librsvg2-dev", "libdbus-1-dev", "pkg-config"];
+
+/// `cargo xtask run`: Mandate as a user meets it. With a display: the UI and the desktop app
+/// are built and the window opens on the demo workspace (made on first run, reused after).
+/// Headless: the demo workspace is made and its success measures printed, with how to open the
+/// window where there is a display.
 fn run(args: &[String]) -> Result<()> {
-    sh(Command::new("cargo").args(["build", "--release", "-p", "mandate-cli"]))?;
-    let mut demo = Command::new(root().join("target/release/mandate"));
-    demo.args(["--db", "demo/mandate-demo.db", "demo"]).args(args);
-    sh(&mut demo)
+    let demo = root().join("demo/mandate-demo.db");
+    if !has_display() {
+        sh(Command::new("cargo").args(["build", "--release", "-p", "mandate-cli"]))?;
+        let mut make = Command::new(root().join("target/release/mandate"));
+        make.arg("--db").arg(&demo).arg("demo").args(args);
+        sh(&mut make)?;
+        eprintln!();
+        eprintln!("No display here, so the window was not opened. On a machine with one (or under Xvfb: `xvfb-run -a cargo xtask run`),");
+        eprintln!("`cargo xtask run` builds the desktop app and opens it on this demo workspace.");
+        return Ok(());
+    }
+    if cfg!(target_os = "linux") {
+        ensure_packages(DESKTOP_PACKAGES)?;
+    }
+    if !have("npm") {
+        bail!("Node.js 20.19+ and npm are needed to build the UI (https://nodejs.org)");
+    }
+    npm(&["ci"])?;
+    npm(&["exec", "--", "vite", "build"])?;
+    // The same build the tests use, so a run after `cargo xtask test` compiles nothing new.
+    sh(Command::new("cargo").args(["build", "-p", "mandate-cli", "-p", "mandate-desktop", "--features", DESKTOP_FEATURE]))?;
+    if demo.exists() && !args.is_empty() {
+        bail!("the demo workspace {} already exists: remove it to make one with {}", demo.display(), args.join(" "));
+    }
+    if !demo.exists() {
+        let mut make = Command::new(root().join("target/debug/mandate"));
+        make.arg("--db").arg(&demo).arg("demo").args(args);
+        sh(&mut make)?;
+    } else {
+        eprintln!("Opening the demo workspace made earlier ({}); remove it for a fresh one.", demo.display());
+    }
+    let exe = root().join(format!("target/debug/mandate-desktop{}", std::env::consts::EXE_SUFFIX));
+    sh(Command::new(exe).env("MANDATE_DB", &demo))
 }
 
 /// Architecture invariants that a dependency listing can check (see ARCHITECTURE.md).
