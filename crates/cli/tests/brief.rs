@@ -341,3 +341,62 @@ fn bad_requests_are_refused_with_a_reason_and_templates_replay() {
     let o = ws.run(&["brief", "--out", out.to_str().unwrap(), "--template", "Nope"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("known: Weekly principal's book"));
 }
+
+/// Titles in Chinese, Japanese, Korean, Hebrew and Arabic print as themselves (not `?`), from
+/// fallback fonts embedded as subsets; right-to-left titles come back from the PDF in reading
+/// order; a recipient's name in another script is watermarked too. Checked with pdftotext and
+/// pdffonts. A book without such text carries no fallback font.
+#[test]
+fn books_print_every_script_from_embedded_fallback_fonts() {
+    const TITLES: &[&str] = &[
+        "中文标题：国土安全审查",
+        "日本語のタイトル：防災計画",
+        "한국어 제목: 예산 검토",
+        "סקירת תקציב הביטחון",
+        "مراجعة الميزانية العامة",
+    ];
+    let ws = new_ws();
+    let plain = ws.path("plain.pdf");
+    ws.ok(&["action", "create", "--title", "Plain English title", "--official", "Secretary", "--issue"]);
+    brief(&ws, &plain, &["--all"]);
+    let plain_fonts = tool("pdffonts", &[plain.to_str().unwrap()]);
+    assert!(!plain_fonts.contains("DroidSansFallback") && !plain_fonts.contains("DejaVuSans "), "{plain_fonts}");
+
+    for t in TITLES {
+        ws.ok(&["action", "create", "--title", t, "--body", t, "--official", "Secretary", "--issue"]);
+    }
+    let pdf = ws.path("scripts.pdf");
+    brief(&ws, &pdf, &["--all", "--recipient", "王小明"]);
+    let pdf = ws.path("scripts-copy-1-王小明.pdf");
+    let pdf = if pdf.exists() {
+        pdf
+    } else {
+        std::fs::read_dir(ws.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("scripts-copy-1"))
+            .unwrap()
+    };
+    let text = squash(&pages(&pdf, false).join(" "));
+    // pdftotext marks right-to-left runs with embedding controls; the letters between them are
+    // the title, in reading order.
+    let text: String = text.chars().filter(|c| !matches!(c, '\u{202a}'..='\u{202e}')).collect();
+    for t in TITLES {
+        assert!(text.contains(t), "{t} does not come back from the PDF:\n{text}");
+    }
+    assert!(!text.contains("???"), "no title prints as question marks");
+    assert!(text.contains("王小明"), "the recipient's watermark");
+    let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
+    assert!(fonts.contains("+DroidSansFallback") && fonts.contains("+DejaVuSans "), "{fonts}");
+    for line in fonts.lines().skip(2) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        // name type… encoding emb sub uni object generation
+        let n = cols.len();
+        assert_eq!((cols[n - 5], cols[n - 4]), ("yes", "yes"), "every font embedded as a subset: {line}");
+    }
+    // Subsets: the CJK fallback font is 3.4 MB; a book using a few dozen of its glyphs is not.
+    let size = std::fs::metadata(&pdf).unwrap().len();
+    assert!(size < 400_000, "{size} bytes");
+    let qpdf = Command::new("qpdf").args(["--check"]).arg(&pdf).output().unwrap();
+    assert!(qpdf.status.success(), "{}", String::from_utf8_lossy(&qpdf.stdout));
+}

@@ -9,9 +9,21 @@ use std::process::{Command, Output};
 /// Runs `script` with `sh` as at a fresh desktop login: a new kernel session keyring, a new
 /// D-Bus session, GNOME Keyring unlocked with the login password (when `keyring_daemon`).
 fn login(home: &Path, keyring_daemon: bool, script: &str) -> Output {
-    let start = if keyring_daemon { "printf login-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null && " } else { "" };
+    let start =
+        if keyring_daemon { "printf login-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null && " } else { "" };
     let (prog, args): (&str, Vec<String>) = if keyring_daemon {
-        ("keyctl", vec!["session".into(), "-".into(), "dbus-run-session".into(), "--".into(), "sh".into(), "-c".into(), format!("{start}{script}")])
+        (
+            "keyctl",
+            vec![
+                "session".into(),
+                "-".into(),
+                "dbus-run-session".into(),
+                "--".into(),
+                "sh".into(),
+                "-c".into(),
+                format!("{start}{script}"),
+            ],
+        )
     } else {
         ("keyctl", vec!["session".into(), "-".into(), "sh".into(), "-c".into(), script.to_string()])
     };

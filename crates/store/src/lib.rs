@@ -18,8 +18,8 @@
 //! ```
 
 pub mod audit;
-pub mod export;
 pub mod credentials;
+pub mod export;
 pub mod import;
 pub mod key;
 pub mod ops;

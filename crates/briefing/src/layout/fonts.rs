@@ -1,9 +1,12 @@
-//! The font family books are set in, and how wide text is in it.
+//! The font family books are set in, the fonts that draw what it cannot, and how wide text is.
 //!
 //! DejaVu Serif (regular, bold, italic; Bitstream Vera licence, see `assets/fonts/`) ships inside
 //! the binary so a book prints the same on every machine, with or without the font installed.
-//! Widths come from the font's own `hmtx` table: wrapping decides line breaks on the same numbers
-//! the PDF viewer uses to draw, so no line can run past the margin.
+//! Characters it lacks come from fallback fonts shipped the same way: DejaVu Sans (Hebrew,
+//! Arabic and other alphabets) and Droid Sans Fallback (Chinese, Japanese, Korean; Apache 2.0).
+//! Each font is subset per book to the glyphs it draws, so a book without such text carries none
+//! of them. Widths come from each font's own `hmtx` table: wrapping decides line breaks on the
+//! same numbers the PDF viewer uses to draw, so no line can run past the margin.
 
 use printpdf::ParsedFont;
 use std::sync::OnceLock;
@@ -27,6 +30,31 @@ impl Face {
     }
 }
 
+/// The font that draws a piece of text: a face of the family, or a fallback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FontRef {
+    Face(Face),
+    Fallback(usize),
+}
+
+impl FontRef {
+    pub fn postscript_name(self) -> &'static str {
+        match self {
+            FontRef::Face(f) => f.postscript_name(),
+            FontRef::Fallback(i) => FALLBACK_NAMES[i],
+        }
+    }
+    /// A small number per font, for resource names (`F1`…).
+    pub fn number(self) -> usize {
+        match self {
+            FontRef::Face(f) => f.index() + 1,
+            FontRef::Fallback(i) => 4 + i,
+        }
+    }
+}
+
+const FALLBACK_NAMES: [&str; 2] = ["DejaVuSans", "DroidSansFallback"];
+
 const MISSING: u16 = u16::MAX;
 
 /// Metrics of one face: advance widths for the Basic Multilingual Plane, indexed by code point.
@@ -40,21 +68,26 @@ pub struct FaceMetrics {
     pub descent: f32,
 }
 
-/// The shipped family.
+/// The shipped family and its fallbacks.
 pub struct Fonts {
     faces: [FaceMetrics; 3],
+    fallbacks: [FaceMetrics; 2],
 }
 
 static FONTS: OnceLock<Fonts> = OnceLock::new();
 
 impl Fonts {
-    /// The family compiled into the binary (parsed once per process).
+    /// The fonts compiled into the binary (parsed once per process).
     pub fn embedded() -> &'static Fonts {
         FONTS.get_or_init(|| Fonts {
             faces: [
                 FaceMetrics::parse(include_bytes!("../../assets/fonts/DejaVuSerif.ttf")),
                 FaceMetrics::parse(include_bytes!("../../assets/fonts/DejaVuSerif-Bold.ttf")),
                 FaceMetrics::parse(include_bytes!("../../assets/fonts/DejaVuSerif-Italic.ttf")),
+            ],
+            fallbacks: [
+                FaceMetrics::parse(include_bytes!("../../assets/fonts/DejaVuSans.ttf")),
+                FaceMetrics::parse(include_bytes!("../../assets/fonts/DroidSansFallback.ttf")),
             ],
         })
     }
@@ -63,19 +96,56 @@ impl Fonts {
         &self.faces[face.index()]
     }
 
-    /// Width of `text` set in `face` at `size` points, in points.
+    pub fn font(&self, font: FontRef) -> &FaceMetrics {
+        match font {
+            FontRef::Face(f) => self.face(f),
+            FontRef::Fallback(i) => &self.fallbacks[i],
+        }
+    }
+
+    /// The font that draws `c` in `face`: the face itself when it can, else the first fallback
+    /// that can (what it cannot draw at all prints as the face's `?`).
+    pub fn font_for(&self, face: Face, c: char) -> FontRef {
+        if self.face(face).glyph_width(c).is_some() {
+            return FontRef::Face(face);
+        }
+        match self.fallbacks.iter().position(|f| f.glyph_width(c).is_some()) {
+            Some(i) => FontRef::Fallback(i),
+            None => FontRef::Face(face),
+        }
+    }
+
+    /// `text` cut into pieces each drawn by one font, in order.
+    pub fn runs(&self, face: Face, text: &str) -> Vec<(FontRef, String)> {
+        let mut out: Vec<(FontRef, String)> = Vec::new();
+        for c in text.chars() {
+            let f = self.font_for(face, c);
+            match out.last_mut() {
+                Some((last, s)) if *last == f => s.push(c),
+                _ => out.push((f, c.to_string())),
+            }
+        }
+        out
+    }
+
+    /// Width of `text` set in `face` at `size` points, in points (each character in the font
+    /// that draws it).
     pub fn width(&self, face: Face, size: f32, text: &str) -> f32 {
-        let f = self.face(face);
-        let units: u32 = text.chars().map(|c| f.advance(c) as u32).sum();
-        units as f32 * size / f.units_per_em
+        text.chars()
+            .map(|c| {
+                let f = self.font(self.font_for(face, c));
+                f.advance(c) as f32 / f.units_per_em
+            })
+            .sum::<f32>()
+            * size
     }
 
-    /// Whether the face can draw `c`.
+    /// Whether `face`, or a fallback, can draw `c`.
     pub fn covers(&self, face: Face, c: char) -> bool {
-        self.face(face).glyph_width(c).is_some()
+        self.font(self.font_for(face, c)).glyph_width(c).is_some()
     }
 
-    /// `text` with every character the face cannot draw replaced by `?` and control characters
+    /// `text` with every character no font can draw replaced by `?` and control characters
     /// (tabs, stray returns) by spaces, so nothing prints as an invisible or empty box.
     pub fn printable(&self, face: Face, text: &str) -> String {
         text.chars()
@@ -146,7 +216,18 @@ mod tests {
             assert!(f.covers(Face::Regular, c), "{c}");
         }
         assert_eq!(f.printable(Face::Regular, "a\tb\u{10FFFF}c"), "a b?c");
-        assert!(!f.covers(Face::Regular, '中'));
-        assert_eq!(f.printable(Face::Regular, "中"), "?");
+    }
+
+    #[test]
+    fn other_scripts_come_from_the_fallbacks() {
+        let f = Fonts::embedded();
+        for (text, font) in [("中文", 1), ("日本語", 1), ("한국어", 1), ("עברית", 0), ("العربية", 0)] {
+            assert_eq!(f.printable(Face::Regular, text), text);
+            let runs = f.runs(Face::Bold, &format!("EO 1: {text}"));
+            assert_eq!(runs.len(), 2, "{runs:?}");
+            assert_eq!(runs[0], (FontRef::Face(Face::Bold), "EO 1: ".to_string()));
+            assert_eq!(runs[1], (FontRef::Fallback(font), text.to_string()));
+            assert!(f.width(Face::Regular, 10.0, text) > 10.0);
+        }
     }
 }

@@ -7,8 +7,9 @@
 //! of the glyphs the book uses — so we subset with allsorts ourselves, name each subset with a
 //! tag derived from its bytes, and set the ID to a hash of the finished content.
 
+use super::bidi::visual_order;
 use super::flow::{Item, Laid, PageSetup};
-use super::fonts::{Face, Fonts};
+use super::fonts::{Face, FontRef, Fonts};
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use printpdf::{
     Color, FontId, Greyscale, Line, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions,
@@ -68,15 +69,20 @@ pub fn render(laid: &Laid, info: &PdfInfo, outline: &[Bookmark], watermarks: &[W
     let fonts = Fonts::embedded();
     let setup = laid.setup.clone().unwrap_or_else(PageSetup::letter);
 
-    // Which characters each face draws (watermarks are set in bold).
-    let mut used: BTreeMap<Face, BTreeSet<char>> = BTreeMap::new();
+    // Which characters each font draws (watermarks are set in bold); lines in drawing order.
+    let mut used: BTreeMap<FontRef, BTreeSet<char>> = BTreeMap::new();
+    let mut add = |face: Face, text: &str| {
+        for (font, run) in fonts.runs(face, text) {
+            used.entry(font).or_default().extend(run.chars());
+        }
+    };
     for item in laid.pages.iter().flat_map(|p| &p.items) {
         if let Item::Text { style, text, .. } = item {
-            used.entry(style.face).or_default().extend(text.chars());
+            add(style.face, text);
         }
     }
     for w in watermarks {
-        used.entry(Face::Bold).or_default().extend(fonts.printable(Face::Bold, &w.text).chars());
+        add(Face::Bold, &fonts.printable(Face::Bold, &w.text));
     }
 
     let mut doc = PdfDocument::new(&info.title);
@@ -92,14 +98,15 @@ pub fn render(laid: &Laid, info: &PdfInfo, outline: &[Bookmark], watermarks: &[W
         doc.metadata.info.metadata_date = t;
     }
     let mut font_ids = BTreeMap::new();
-    for (face, chars) in &used {
-        let (bytes, tag) = subset(fonts.face(*face).bytes, chars).map_err(|e| PdfError::Subset(face.postscript_name(), e))?;
-        let mut parsed = ParsedFont::from_bytes(&bytes, 0, &mut Vec::new())
-            .ok_or_else(|| PdfError::Subset(face.postscript_name(), "the subset does not parse".into()))?;
-        parsed.font_name = Some(format!("{tag}+{}", face.postscript_name()));
-        let id = FontId(format!("F{}", face.index() + 1));
+    for (font, chars) in &used {
+        let name = font.postscript_name();
+        let (bytes, tag) = subset(fonts.font(*font).bytes, chars).map_err(|e| PdfError::Subset(name, e))?;
+        let mut parsed =
+            ParsedFont::from_bytes(&bytes, 0, &mut Vec::new()).ok_or_else(|| PdfError::Subset(name, "the subset does not parse".into()))?;
+        parsed.font_name = Some(format!("{tag}+{name}"));
+        let id = FontId(format!("F{}", font.number()));
         doc.resources.fonts.map.insert(id.clone(), PdfFont::new(parsed));
-        font_ids.insert(*face, id);
+        font_ids.insert(*font, id);
     }
 
     let h = setup.height;
@@ -109,7 +116,7 @@ pub fn render(laid: &Laid, info: &PdfInfo, outline: &[Bookmark], watermarks: &[W
         .map(|page| {
             let mut ops = Vec::with_capacity(page.items.len() * 3 + 16);
             for w in watermarks {
-                watermark_ops(&mut ops, &font_ids[&Face::Bold], &setup, w, fonts);
+                watermark_ops(&mut ops, &font_ids, &setup, w, fonts);
             }
             let mut grey = -1.0;
             for item in &page.items {
@@ -120,9 +127,8 @@ pub fn render(laid: &Laid, info: &PdfInfo, outline: &[Bookmark], watermarks: &[W
                             ops.push(Op::SetFillColor { col: grey_color(grey) });
                         }
                         ops.push(Op::StartTextSection);
-                        ops.push(Op::SetFont { font: PdfFontHandle::External(font_ids[&style.face].clone()), size: Pt(style.size) });
                         ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(*x), Pt(h - y)) });
-                        ops.push(Op::ShowText { items: vec![TextItem::Text(text.clone())] });
+                        show_text(&mut ops, &font_ids, fonts, style.face, style.size, text);
                         ops.push(Op::EndTextSection);
                     }
                     Item::Line { x1, y1, x2, y2, width, grey: g } => {
@@ -220,8 +226,18 @@ fn grey_color(g: f32) -> Color {
     Color::Greyscale(Greyscale { percent: g.clamp(0.0, 1.0), icc_profile: None })
 }
 
+/// Draws one line where the text matrix stands: right-to-left runs in visual order, each run
+/// in the font that has its glyphs (the position advances by each glyph's width, the same widths
+/// the layout measured with).
+fn show_text(ops: &mut Vec<Op>, font_ids: &BTreeMap<FontRef, FontId>, fonts: &Fonts, face: Face, size: f32, text: &str) {
+    for (font, run) in fonts.runs(face, &visual_order(text)) {
+        ops.push(Op::SetFont { font: PdfFontHandle::External(font_ids[&font].clone()), size: Pt(size) });
+        ops.push(Op::ShowText { items: vec![TextItem::Text(run)] });
+    }
+}
+
 /// Diagonal text centred on the page, bottom-left to top-right.
-fn watermark_ops(ops: &mut Vec<Op>, font: &FontId, setup: &PageSetup, w: &Watermark, fonts: &Fonts) {
+fn watermark_ops(ops: &mut Vec<Op>, font_ids: &BTreeMap<FontRef, FontId>, setup: &PageSetup, w: &Watermark, fonts: &Fonts) {
     let text = fonts.printable(Face::Bold, &w.text);
     let offset = match w.placement {
         Placement::Diagonal { offset } => offset,
@@ -230,9 +246,8 @@ fn watermark_ops(ops: &mut Vec<Op>, font: &FontId, setup: &PageSetup, w: &Waterm
             ops.push(Op::SaveGraphicsState);
             ops.push(Op::SetFillColor { col: grey_color(w.grey) });
             ops.push(Op::StartTextSection);
-            ops.push(Op::SetFont { font: PdfFontHandle::External(font.clone()), size: Pt(w.size) });
             ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt((setup.width - tw) / 2.0), Pt(from_bottom)) });
-            ops.push(Op::ShowText { items: vec![TextItem::Text(text)] });
+            show_text(ops, font_ids, fonts, Face::Bold, w.size, &text);
             ops.push(Op::EndTextSection);
             ops.push(Op::RestoreGraphicsState);
             return;
@@ -253,9 +268,8 @@ fn watermark_ops(ops: &mut Vec<Op>, font: &FontId, setup: &PageSetup, w: &Waterm
     ops.push(Op::SaveGraphicsState);
     ops.push(Op::SetFillColor { col: grey_color(w.grey) });
     ops.push(Op::StartTextSection);
-    ops.push(Op::SetFont { font: PdfFontHandle::External(font.clone()), size: Pt(size) });
     ops.push(Op::SetTextMatrix { matrix: TextMatrix::Raw([c, s, -s, c, x, y]) });
-    ops.push(Op::ShowText { items: vec![TextItem::Text(text)] });
+    show_text(ops, font_ids, fonts, Face::Bold, size, &text);
     ops.push(Op::EndTextSection);
     ops.push(Op::RestoreGraphicsState);
 }
