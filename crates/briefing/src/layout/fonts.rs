@@ -129,9 +129,10 @@ impl Fonts {
     }
 
     /// Width of `text` set in `face` at `size` points, in points (each character in the font
-    /// that draws it).
+    /// that draws it, Arabic letters in the joined forms they are drawn in).
     pub fn width(&self, face: Face, size: f32, text: &str) -> f32 {
-        text.chars()
+        super::arabic::shape(text)
+            .chars()
             .map(|c| {
                 let f = self.font(self.font_for(face, c));
                 f.advance(c) as f32 / f.units_per_em

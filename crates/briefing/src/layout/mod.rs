@@ -2,6 +2,7 @@
 //! measurement ([`fonts`]), flowing text, page breaks and tables ([`flow`]), and drawing the
 //! result as PDF ([`pdf`]).
 
+pub mod arabic;
 pub mod bidi;
 pub mod flow;
 pub mod fonts;

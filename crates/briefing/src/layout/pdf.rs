@@ -7,15 +7,18 @@
 //! of the glyphs the book uses — so we subset with allsorts ourselves, name each subset with a
 //! tag derived from its bytes, and set the ID to a hash of the finished content.
 
+use super::arabic::{base_letter, shape};
 use super::bidi::visual_order;
 use super::flow::{Item, Laid, PageSetup};
 use super::fonts::{Face, FontRef, Fonts};
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use printpdf::DictItem;
 use printpdf::{
     Color, FontId, Greyscale, Line, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions,
     Point, Pt, Rect, TextItem, TextMatrix,
 };
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Document information (what a PDF viewer's properties dialog shows).
@@ -78,11 +81,11 @@ pub fn render(laid: &Laid, info: &PdfInfo, outline: &[Bookmark], watermarks: &[W
     };
     for item in laid.pages.iter().flat_map(|p| &p.items) {
         if let Item::Text { style, text, .. } = item {
-            add(style.face, text);
+            add(style.face, &drawn(text));
         }
     }
     for w in watermarks {
-        add(Face::Bold, &fonts.printable(Face::Bold, &w.text));
+        add(Face::Bold, &drawn(&fonts.printable(Face::Bold, &w.text)));
     }
 
     let mut doc = PdfDocument::new(&info.title);
@@ -226,13 +229,41 @@ fn grey_color(g: f32) -> Color {
     Color::Greyscale(Greyscale { percent: g.clamp(0.0, 1.0), icc_profile: None })
 }
 
-/// Draws one line where the text matrix stands: right-to-left runs in visual order, each run
-/// in the font that has its glyphs (the position advances by each glyph's width, the same widths
-/// the layout measured with).
+/// A line as it is drawn: Arabic letters joined, right-to-left runs in visual order.
+fn drawn(text: &str) -> Cow<'_, str> {
+    match shape(text) {
+        Cow::Borrowed(t) => visual_order(t),
+        Cow::Owned(t) => Cow::Owned(visual_order(&t).into_owned()),
+    }
+}
+
+/// Draws one line where the text matrix stands: Arabic joined, right-to-left runs in visual
+/// order, each run in the font that has its glyphs (the position advances by each glyph's width,
+/// the same widths the layout measured with). A joined Arabic form carries its letter as
+/// ActualText, so text extraction sees the letters that were typed, drawn right to left as any
+/// PDF's right-to-left text is, and gives them back in reading order.
 fn show_text(ops: &mut Vec<Op>, font_ids: &BTreeMap<FontRef, FontId>, fonts: &Fonts, face: Face, size: f32, text: &str) {
-    for (font, run) in fonts.runs(face, &visual_order(text)) {
+    for (font, run) in fonts.runs(face, &drawn(text)) {
         ops.push(Op::SetFont { font: PdfFontHandle::External(font_ids[&font].clone()), size: Pt(size) });
-        ops.push(Op::ShowText { items: vec![TextItem::Text(run)] });
+        let mut plain = String::new();
+        for c in run.chars() {
+            let Some(letter) = base_letter(c) else {
+                plain.push(c);
+                continue;
+            };
+            if !plain.is_empty() {
+                ops.push(Op::ShowText { items: vec![TextItem::Text(std::mem::take(&mut plain))] });
+            }
+            let utf16: Vec<u8> =
+                [0xFE, 0xFF].into_iter().chain(letter.encode_utf16(&mut [0; 2]).iter().flat_map(|u| u.to_be_bytes())).collect();
+            let map = BTreeMap::from([("ActualText".to_string(), DictItem::String { data: utf16, literal: false })]);
+            ops.push(Op::BeginMarkedContentWithProperties { tag: "Span".into(), properties: DictItem::Dict { map } });
+            ops.push(Op::ShowText { items: vec![TextItem::Text(c.to_string())] });
+            ops.push(Op::EndMarkedContentWithProperties);
+        }
+        if !plain.is_empty() {
+            ops.push(Op::ShowText { items: vec![TextItem::Text(plain)] });
+        }
     }
 }
 
