@@ -77,32 +77,33 @@ fn epoch(headers: &HeaderMap) -> Option<&str> {
     headers.get(EPOCH_HEADER)?.to_str().ok().map(str::trim).filter(|e| !e.is_empty())
 }
 
+/// The token of an `Authorization: Bearer …` header; the scheme's case does not matter (HTTP
+/// auth schemes are case-insensitive, RFC 9110 §11.1).
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    let (scheme, token) = headers.get("authorization")?.to_str().ok()?.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// The caller, from its bearer token. Addresses that keep sending bad tokens are slowed to a
-/// stop for a minute.
+/// The caller, from its bearer token. Failures are limited, not successes: an address that keeps
+/// sending bad tokens gets 429 for them for a minute, while a valid token from the same address
+/// (a colleague behind the agency's NAT) is still served.
 async fn identify(s: &Server, headers: &HeaderMap, addr: SocketAddr) -> Result<Identity, Failure> {
-    if s.auth_limit.blocked(addr.ip(), "auth") {
-        Metrics::add(&s.metrics.rate_limited, 1);
-        return Err(Failure::new(429, "rate_limited", "too many requests with a bad token from this address; wait a minute"));
-    }
-    let Some(token) = bearer(headers) else {
-        Metrics::add(&s.metrics.auth_failures, 1);
-        s.auth_limit.attempt(addr.ip(), "auth");
-        return Err(Failure::new(401, "unauthorized", "this request needs a device token (Authorization: Bearer ...)"));
-    };
-    match accounts::authenticate(&s.db, token).await {
-        Ok(who) => Ok(who),
-        Err(f) => {
-            if f.status == 401 {
-                Metrics::add(&s.metrics.auth_failures, 1);
-                s.auth_limit.attempt(addr.ip(), "auth");
-            }
-            Err(f)
+    let blocked = s.auth_limit.blocked(addr.ip(), "auth");
+    let fail = |f: Failure| {
+        if blocked {
+            Metrics::add(&s.metrics.rate_limited, 1);
+            return Failure::new(429, "rate_limited", "too many requests with a bad token from this address; wait a minute");
         }
-    }
+        if f.status == 401 {
+            Metrics::add(&s.metrics.auth_failures, 1);
+            s.auth_limit.attempt(addr.ip(), "auth");
+        }
+        f
+    };
+    let Some(token) = bearer(headers) else {
+        return Err(fail(Failure::new(401, "unauthorized", "this request needs a device token (Authorization: Bearer ...)")));
+    };
+    accounts::authenticate(&s.db, token).await.map_err(fail)
 }
 
 fn parse<T: serde::de::DeserializeOwned>(s: &Server, body: Result<Bytes, axum::extract::rejection::BytesRejection>) -> Result<T, Failure> {

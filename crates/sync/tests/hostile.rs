@@ -55,6 +55,8 @@ async fn hostile(backend: Backend) {
     let env = server(backend).await;
     let d = desktop(&env, "exec", ServerRole::Executive, Some("OPS")).await;
     let dev = d.store.device_id().to_string();
+    // A colleague behind the same address (an agency's NAT), with a good token.
+    let colleague = desktop(&env, "colleague", ServerRole::Executive, Some("OPS")).await;
 
     // Malformed JSON.
     let (s, code, msg) = refused(d.client.push_raw(b"{\"device_id\": ".to_vec(), false).await);
@@ -143,6 +145,24 @@ async fn hostile(backend: Backend) {
         last = refused(stranger.pull(0, 1).await).0;
     }
     assert_eq!(last, 429);
+    // Only failures are limited: a valid token from the same address is still served, and the
+    // bad one stays refused.
+    assert!(colleague.client.pull(0, 1).await.is_ok(), "a valid token was locked out with the bad ones");
+    assert_eq!(refused(stranger.pull(0, 1).await).0, 429);
+    // The authentication scheme is matched case-insensitively (RFC 9110, 11.1).
+    let host = env.url.strip_prefix("http://").unwrap().to_string();
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(&host).await.unwrap();
+        let req = format!(
+            "GET /v1/pull?since=0&limit=1 HTTP/1.1\r\nHost: {host}\r\nAuthorization: {scheme} {}\r\nConnection: close\r\n\r\n",
+            colleague.token
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        assert!(out.starts_with("HTTP/1.1 200"), "`{scheme}`: {}", out.lines().next().unwrap_or(""));
+    }
     healthy(&env).await;
     let metrics = reqwest_get(&format!("{}/metrics", env.url)).await;
     assert!(metrics.contains("mandate_rate_limited_total"), "{metrics}");
