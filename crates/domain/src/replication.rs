@@ -636,8 +636,15 @@ pub fn validate(change: &Change, device: &str) -> Result<(), String> {
     let Some(hlc) = Hlc::parse(&change.hlc) else {
         return Err(format!("{}: `{}` is not a clock stamp", at(), change.hlc.chars().take(64).collect::<String>()));
     };
-    if hlc.device != device || hlc.to_string() != change.hlc {
+    if hlc.device != device {
         return Err(format!("{}: stamped by device `{}`, but this is device `{device}`", at(), hlc.device));
+    }
+    if hlc.to_string() != change.hlc {
+        return Err(format!(
+            "{}: the clock stamp `{}` is not written the one way stamps are (zero-padded): `{hlc}`",
+            at(),
+            change.hlc.chars().take(64).collect::<String>()
+        ));
     }
     if change.op == Op::Create && change.fields.get("id").and_then(Value::as_str) != Some(change.entity_id.as_str()) {
         return Err(format!("{}: a created record must carry its own id", at()));
@@ -702,6 +709,18 @@ mod tests {
             hlc: hlc.into(),
             base: base.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
         }
+    }
+
+    #[test]
+    fn a_stamp_not_zero_padded_is_named_as_such_not_as_another_device() {
+        let c = change(Op::Update, json!({"a": 2}), "5-0-dev", &[]);
+        let e = validate(&c, "dev").unwrap_err();
+        assert!(e.contains("not written the one way") && e.contains("000000000000005-000000-dev"), "{e}");
+        assert!(!e.contains("stamped by device"), "{e}");
+        let forged = change(Op::Update, json!({"a": 2}), &Hlc { wall_ms: 5, counter: 0, device: "other".into() }.to_string(), &[]);
+        assert!(validate(&forged, "dev").unwrap_err().contains("stamped by device `other`, but this is device `dev`"));
+        let good = change(Op::Update, json!({"a": 2}), &Hlc { wall_ms: 5, counter: 0, device: "dev".into() }.to_string(), &[]);
+        assert!(validate(&good, "dev").is_ok());
     }
 
     fn start() -> Stored {
