@@ -73,7 +73,9 @@ impl Session {
 
     /// Waits until `css` matches an element that is shown (laid out, not hidden, inside an open
     /// section) and enabled, scrolled into view: the state a person needs to type or click. A
-    /// section that has just been opened, or a form still loading, is waited for, not raced.
+    /// section that has just been opened, or a form still loading, is waited for, not raced; a
+    /// section that is closed (or was closed again by a re-render after the test opened it) is
+    /// opened by its summary, as a person would.
     pub fn find_interactable(&self, css: &str) -> Result<String> {
         let start = Instant::now();
         loop {
@@ -83,7 +85,8 @@ impl Session {
                     "const e = arguments[0];
                      if (!e.isConnected) return 'detached';
                      if (e.disabled) return 'disabled';
-                     if (e.closest('details:not([open])') && !e.matches('summary')) return 'inside a closed section';
+                     const closed = e.matches('summary') ? null : e.closest('details:not([open])');
+                     if (closed) { closed.querySelector('summary')?.click(); return 'inside a closed section'; }
                      const r = e.getBoundingClientRect(); const st = getComputedStyle(e);
                      if (st.visibility === 'hidden' || st.display === 'none') return 'hidden';
                      if (r.width === 0 && r.height === 0 && e.type !== 'radio' && e.type !== 'checkbox') return 'not laid out';
