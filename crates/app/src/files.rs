@@ -10,7 +10,7 @@ use ts_rs::TS;
 pub fn import_summary(r: &ImportSummary) -> String {
     let mut line = format!(
         "Imported {} file(s): {} actions created, {} updated, {} unchanged; {} records written ({} new, {} changed); {} relations linked, {} naming orders not present; {} problem(s).",
-        r.files - r.rejected_files.len(),
+        r.files.saturating_sub(r.rejected_files.len()),
         r.actions_created,
         r.actions_updated,
         r.actions_unchanged,

@@ -134,13 +134,25 @@ fn an_import_with_problems_exits_5_and_leaves_a_bad_file_out_whole() {
     assert!(err.contains("bad.csv:3: column suspense: `tomorrow` is not a date"), "{err}");
     assert!(String::from_utf8_lossy(&o.stdout).contains("--keep-good-rows"));
 
+    // A file that is not text at all is a problem of its own, named, not a crash.
+    let binary = ws.path("scan.pdf");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x9f, b'\n']).unwrap();
+    let o = ws.run(&["import", binary.to_str().unwrap(), good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(5), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("scan.pdf:1: not UTF-8 text"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("Imported 1 file(s)"), "{}", String::from_utf8_lossy(&o.stdout));
+
     // Asked for, the good rows are kept; the problems still make the exit code 5.
     let o = ws.run(&["--json", "import", "--keep-good-rows", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(5));
     let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["actions_created"], 2, "{s}");
     assert_eq!(s["rejected_files"], serde_json::json!([]));
-    assert_eq!(ws.json(&["action", "list"]).as_array().unwrap().len(), 3);
+    assert_eq!(
+        ws.json(&["action", "list"]).as_array().unwrap().len(),
+        4,
+        "the good file twice (rows without a number are new actions) and the two good rows"
+    );
 }
 
 #[test]

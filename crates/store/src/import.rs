@@ -97,6 +97,8 @@ fn parse_files(files: &[PathBuf], skip: &HashSet<String>, bad_rows: BadRows, sum
         }
         let mut file_parsed = Parsed::default();
         let before = summary.problems.len();
+        // Every file named counts, read or not: `files - rejected_files` is what was imported.
+        summary.files += 1;
         let text = match std::fs::read(f) {
             Err(e) => {
                 summary.problems.push(Problem { column: None, file: name.clone(), line: None, message: format!("cannot read: {e}") });
@@ -113,7 +115,6 @@ fn parse_files(files: &[PathBuf], skip: &HashSet<String>, bad_rows: BadRows, sum
                 }
             },
         };
-        summary.files += 1;
         let problems = match detect(&text) {
             Some(Format::FederalRegister) => {
                 let (o, p) = federal_register::parse(&name, &text);
