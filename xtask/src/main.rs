@@ -53,6 +53,7 @@ fn have(bin: &str) -> bool {
 const TEST_PACKAGES: &[&str] = &[
     "keyutils",
     "python3",
+    "python3-venv",
     "poppler-utils",
     "qpdf",
     // An independent reader of the CSV export (formulas must stay text).
@@ -121,6 +122,30 @@ fn ensure_packages(pkgs: &[&str]) -> Result<()> {
     }
     install.args(["install", "-y", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive");
     sh(&mut install)
+}
+
+/// The schemathesis version the API test runs (crates/sync/tests/schemathesis.rs): pinned, so a
+/// new release's new checks arrive by a commit, not by surprise.
+const SCHEMATHESIS: &str = "4.32.5";
+
+/// schemathesis in its own Python environment under target/tools (installed once, from PyPI);
+/// the path of its `st`.
+fn install_schemathesis() -> Result<std::path::PathBuf> {
+    let venv = root().join("target/tools/schemathesis");
+    let st = venv.join("bin/st");
+    let have = Command::new(&st).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).contains(SCHEMATHESIS));
+    if have.unwrap_or(false) {
+        return Ok(st);
+    }
+    let _ = std::fs::remove_dir_all(&venv);
+    sh(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    sh(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS}"),
+    ]))?;
+    Ok(st)
 }
 
 /// A screen to open a window on: Windows and macOS always have one; elsewhere an X11 or Wayland
@@ -293,11 +318,13 @@ fn test(args: &[String]) -> Result<()> {
     } else {
         Command::new("cargo")
     };
+    let schemathesis = install_schemathesis()?;
     let pg = postgres::Postgres::start()?;
     // --no-fail-fast: every test binary runs, and every failure is listed at the end.
     cargo_test
         .args(["test", "--workspace", "--locked", "--no-fail-fast", "--features", DESKTOP_FEATURE])
         .env("MANDATE_TEST_DATABASE_URL", &pg.url)
+        .env("MANDATE_SCHEMATHESIS", &schemathesis)
         .env_remove("MANDATE_SYNC_TOKEN")
         .env_remove("MANDATE_SERVER_DATABASE_URL")
         .env_remove("MANDATE_DB_KEY")

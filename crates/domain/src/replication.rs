@@ -58,6 +58,7 @@ pub const REPLICATED: &[&str] = &[
 pub const DELETABLE: &[&str] = &["citations", "risks", "impacts", "issues", "relations", "documents"];
 
 /// A user's role on the agency server.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServerRole {
@@ -107,6 +108,7 @@ impl FromStr for ServerRole {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
@@ -116,17 +118,22 @@ pub enum Op {
 }
 
 /// One entry of a desktop's change log, as pushed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     /// Unique per change (UUIDv7); a replayed change is recognised by it.
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub change_id: String,
     pub entity: String,
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub entity_id: String,
     pub op: Op,
     /// A create's whole record, an update's changed fields, nothing for a delete.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fields: Map<String, Value>,
     /// HLC stamp of the change; its device part must be the pushing device.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^(0[0-9]{14}|[1-9][0-9]{14,18})-(0[0-9]{5}|[1-9][0-9]{5,8})-[A-Za-z0-9_-]{1,64}$"))]
     pub hlc: String,
     /// For each field, the stamp it had on the device when the device changed it (absent when
     /// the device had never seen a value for it). A delete lists every field it saw.
@@ -134,13 +141,17 @@ pub struct Change {
     pub base: BTreeMap<String, String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PushRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9_-]{1,64}$", min_length = 1, max_length = 64))]
     pub device_id: String,
+    #[cfg_attr(feature = "openapi", schema(max_items = 10000))]
     pub changes: Vec<Change>,
 }
 
 /// A change the server would not take, and why (shown on the desktop, kept there).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Refusal {
     pub change_id: String,
@@ -149,6 +160,7 @@ pub struct Refusal {
     pub reason: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PushResponse {
     pub accepted: Vec<String>,
@@ -171,7 +183,14 @@ pub const EPOCH_HEADER: &str = "x-mandate-epoch";
 /// The error code of that answer.
 pub const SERVER_RESTORED: &str = "server_restored";
 
+/// The error code (409) of a pull whose cursor is past the server's counter: a cursor this server
+/// never gave. The server changes nothing for anyone (one device must not make every desktop
+/// start over); the desktop that sent it reads everything again and re-sends its own changes.
+/// Whether the server itself went back in time it decides from its own evidence (db.rs).
+pub const CURSOR_AHEAD: &str = "cursor_ahead";
+
 /// Stamps of a record's fields: the stamp of its creation, and of every field changed since.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clocks {
     pub created: String,
@@ -201,6 +220,7 @@ impl Clocks {
 }
 
 /// A record as the server holds it, sent on pulls.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecordState {
     /// Server sequence; the pull cursor is the highest one a device has applied.
@@ -208,6 +228,7 @@ pub struct RecordState {
     pub entity: String,
     pub entity_id: String,
     pub action_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: Map<String, Value>,
     pub clocks: Clocks,
     /// Stamp of the delete, for a tombstone.
@@ -215,6 +236,7 @@ pub struct RecordState {
     pub deleted: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PullResponse {
     pub records: Vec<RecordState>,
@@ -230,14 +252,17 @@ pub struct PullResponse {
     pub epoch: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnrolRequest {
     pub code: String,
     /// The desktop's device id (the device part of its clock stamps).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9_-]{1,64}$", min_length = 1, max_length = 64))]
     pub device_id: String,
     pub device_name: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Account {
     pub username: String,
@@ -246,6 +271,7 @@ pub struct Account {
     pub office_code: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnrolResponse {
     pub device_id: String,
@@ -258,6 +284,7 @@ pub struct EnrolResponse {
 pub const CHUNK_BYTES: usize = 1024 * 1024;
 
 /// What the server holds of one attachment.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BlobStatus {
     pub sha256: String,
@@ -269,6 +296,7 @@ pub struct BlobStatus {
 }
 
 /// Body of every error answer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiError {
     /// Stable machine word (`unauthorized`, `revoked`, `bad_batch`, `too_large`, `rate_limited`…).

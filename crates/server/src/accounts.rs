@@ -201,6 +201,13 @@ async fn account(conn: &mut sqlx::AnyConnection, username: &str) -> Result<Accou
 }
 
 /// Who a bearer token belongs to; refused when unknown, expired or revoked.
+/// Whether `token` has the shape of a device token (`mdt_` and 64 lowercase hexadecimal digits,
+/// as [`enrol`] makes them). Only such tokens are looked up, and only their failures count
+/// towards an address's limit: anything else cannot succeed, so it guesses nothing.
+pub fn is_token_shaped(token: &str) -> bool {
+    token.strip_prefix("mdt_").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
 pub async fn authenticate(db: &Db, token: &str) -> Result<Identity, Failure> {
     let row = sqlx::query(
         "SELECT d.device_id, d.username, d.expires_at, d.revoked_at, u.role, u.office_id, u.office_code \

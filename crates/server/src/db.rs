@@ -40,7 +40,44 @@ pub struct Db {
     wal: Option<std::sync::Arc<Wal>>,
     /// Pushes into SQLite take turns here (see [`Db::push_turn`]).
     push_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: how far the counter has been, kept beside the database (see [`Db::check_continuity`]).
+    high_water: Option<std::sync::Arc<HighWater>>,
 }
+
+/// The highest counter this server has handed out, in a file beside the SQLite database. A
+/// backup put back (by `admin restore` or by hand) replaces the database file, not this one, so
+/// a counter below it is the server's own evidence that it went back in time.
+#[derive(Debug)]
+struct HighWater {
+    path: std::path::PathBuf,
+    seq: std::sync::Mutex<i64>,
+}
+
+impl HighWater {
+    fn recorded(&self) -> i64 {
+        std::fs::read_to_string(&self.path).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0)
+    }
+
+    /// Record `seq` if it is past what the file holds. Written to a new file and renamed into
+    /// place, so a crash leaves the old figure or the new one. Not synced: a figure lost to a
+    /// power cut only means a restore right after it goes unnoticed by this check (the desktops'
+    /// cursors still refuse to be trusted, see `CURSOR_AHEAD`).
+    fn note(&self, seq: i64) {
+        let mut known = self.seq.lock().expect("high-water lock");
+        if seq <= *known {
+            return;
+        }
+        let tmp = self.path.with_extension("high-water.new");
+        let written = std::fs::write(&tmp, seq.to_string()).and_then(|()| std::fs::rename(&tmp, &self.path));
+        match written {
+            Ok(()) => *known = seq,
+            Err(e) => tracing::warn!(error = %e, file = %self.path.display(), "cannot record the counter's high-water mark"),
+        }
+    }
+}
+
+/// The high-water file's name in the SQLite data directory.
+pub const HIGH_WATER_FILE: &str = "mandate-server.high-water";
 
 #[derive(Debug)]
 struct Wal {
@@ -66,12 +103,73 @@ impl Db {
         let mut db = Self::connect(&url, Kind::Sqlite).await?;
         let wal = std::path::PathBuf::from(format!("{}-wal", file.display()));
         db.wal = Some(std::sync::Arc::new(Wal { path: wal, checkpointing: false.into() }));
+        db.high_water = Some(std::sync::Arc::new(HighWater { path: dir.join(HIGH_WATER_FILE), seq: std::sync::Mutex::new(0) }));
+        db.check_continuity().await?;
         Ok(db)
     }
 
     /// A PostgreSQL database, `postgres://user@host:port/db`.
     pub async fn postgres(url: &str) -> anyhow::Result<Db> {
-        Self::connect(url, Kind::Postgres).await
+        let db = Self::connect(url, Kind::Postgres).await?;
+        db.check_continuity().await?;
+        Ok(db)
+    }
+
+    /// Notice, from evidence the server itself holds, that the database went back in time (a
+    /// backup put back without `admin restore` / `admin restored`), and take a new epoch then, so
+    /// that every desktop sends and reads everything again. Desktops' say-so (a pull cursor past
+    /// the counter) is never taken as such evidence: one device must not make all start over.
+    ///
+    /// - SQLite: the counter is below the high-water mark kept beside the database file.
+    /// - PostgreSQL: the counter row lives in another database or table than it did (a dump
+    ///   restored gets new object ids; `CREATE DATABASE … TEMPLATE` too). A major upgrade by
+    ///   dump and restore also takes a new epoch: desktops then re-send and re-read once, and
+    ///   lose nothing.
+    pub async fn check_continuity(&self) -> anyhow::Result<()> {
+        let top: i64 = sqlx::query_scalar("SELECT seq FROM counter WHERE id = 1").fetch_one(&self.pool).await?;
+        let went_back = match self.kind {
+            Kind::Sqlite => {
+                let hw = self.high_water.as_ref().expect("SQLite databases keep a high-water mark");
+                let recorded = hw.recorded();
+                *hw.seq.lock().expect("high-water lock") = recorded.min(top);
+                recorded > top
+            }
+            Kind::Postgres => {
+                let here: String = sqlx::query_scalar(
+                    "SELECT (SELECT oid FROM pg_database WHERE datname = current_database())::text || '/' || 'counter'::regclass::oid::text",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                sqlx::query("UPDATE counter SET place = $1 WHERE id = 1 AND place IS NULL").bind(here.clone()).execute(&self.pool).await?;
+                // Several instances may start at once after a restore: one takes the new epoch.
+                let moved = sqlx::query("UPDATE counter SET place = $1, epoch = $2 WHERE id = 1 AND place <> $1")
+                    .bind(here)
+                    .bind(crate::replicate::fresh_epoch())
+                    .execute(&self.pool)
+                    .await?;
+                moved.rows_affected() > 0
+            }
+        };
+        if went_back {
+            if self.kind == Kind::Sqlite {
+                crate::replicate::new_epoch(self).await?;
+            }
+            tracing::warn!(
+                counter = top,
+                "this database went back in time (a backup put back without `admin restore` or `admin restored`): new epoch set; \
+                 every desktop will send and read everything again"
+            );
+        }
+        self.note_counter(top);
+        Ok(())
+    }
+
+    /// Call after a push commits with the counter it wrote (SQLite keeps it as its high-water
+    /// mark; PostgreSQL needs nothing).
+    pub fn note_counter(&self, seq: i64) {
+        if let Some(hw) = &self.high_water {
+            hw.note(seq);
+        }
     }
 
     async fn connect(url: &str, kind: Kind) -> anyhow::Result<Db> {
@@ -100,7 +198,7 @@ impl Db {
             Kind::Sqlite => SQLITE.run(&pool).await?,
             Kind::Postgres => POSTGRES.run(&pool).await?,
         }
-        Ok(Db { pool, kind, wal: None, push_turn: Default::default() })
+        Ok(Db { pool, kind, wal: None, push_turn: Default::default(), high_water: None })
     }
 
     /// Wait for this push's turn to write. Pushes are serialised by the counter row in any case

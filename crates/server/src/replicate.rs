@@ -64,9 +64,8 @@ pub async fn push(db: &Db, who: &Identity, req: PushRequest, epoch: Option<&str>
     push_at(db, who, req.changes, epoch, Some(metrics)).await
 }
 
-/// The answer to a desktop that last saw another epoch, or whose pull cursor is past the
-/// server's counter: either way the server went back in time (restored from a backup), and the
-/// desktop's cursors no longer mean what it thinks.
+/// The answer to a desktop that last saw another epoch: the server went back in time (restored
+/// from a backup), and the desktop's cursors no longer mean what it thinks.
 fn restored() -> Failure {
     Failure::new(
         409,
@@ -75,7 +74,7 @@ fn restored() -> Failure {
     )
 }
 
-fn fresh_epoch() -> String {
+pub(crate) fn fresh_epoch() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
@@ -559,6 +558,7 @@ async fn push_at(
         }
     }
     tx.commit().await?;
+    db.note_counter(seq);
     drop(turn);
     let (wait, held) = (turn_began - waiting, turn_began.elapsed());
     db.after_write();
@@ -643,18 +643,20 @@ pub async fn pull(
     if epoch.is_some_and(|e| e != server_epoch) {
         return Err(restored());
     }
-    // A cursor past the counter is one this server never gave: it went back in time (a backup
-    // restored without `admin restored`). This desktop would skip the records numbered up to
-    // its cursor, and so would every desktop that synced since the backup, once new pushes
-    // have carried the counter past their cursors too: a new epoch tells them all now.
+    // A cursor past the counter is one this server never gave. It is refused, and nothing
+    // changes for anyone else: whether the server went back in time it decides from its own
+    // evidence (`Db::check_continuity`), never from one device's say-so. The desktop that sent
+    // it reads everything again.
     if since > top {
-        sqlx::query("UPDATE counter SET epoch = $1 WHERE id = 1 AND epoch = $2")
-            .bind(fresh_epoch())
-            .bind(server_epoch)
-            .execute(&mut *conn)
-            .await?;
-        tracing::warn!(device = %who.device_id, since, top, "a pull cursor is past the counter: this server went back in time (restored from a backup without `admin restored`); new epoch set");
-        return Err(restored());
+        tracing::warn!(device = %who.device_id, since, top, "a pull cursor is past the counter; refused");
+        return Err(Failure::new(
+            409,
+            rep::CURSOR_AHEAD,
+            format!("the pull cursor {since} is past this server's counter ({top}); it was not given by this server. Read everything again from 0"),
+        ));
+    }
+    if since < 0 {
+        return Err(Failure::new(400, "bad_request", format!("the pull cursor must be 0 or more, not {since}")));
     }
     // A record whose every value carries this device's own stamp is already on the device (as
     // it is, or edited since): sending it back would only cost the first sync time.

@@ -11,7 +11,7 @@
 //! it in `MANDATE_SYNC_TOKEN`. It is never logged, printed or written to a file.
 
 use mandate_domain::replication::{
-    ApiError, Change, EnrolRequest, EnrolResponse, Op, PullResponse, PushRequest, PushResponse, EPOCH_HEADER, SERVER_RESTORED,
+    ApiError, Change, EnrolRequest, EnrolResponse, Op, PullResponse, PushRequest, PushResponse, CURSOR_AHEAD, EPOCH_HEADER, SERVER_RESTORED,
 };
 pub use mandate_domain::replication::{BlobStatus, CHUNK_BYTES};
 use mandate_store::sync::{Applied, Outgoing, ACCOUNT, ACCOUNT_OFFICE, ACCOUNT_ROLE, FIRST_PUSH_REVIEWED, LAST_SYNCED, SERVER};
@@ -468,6 +468,13 @@ pub async fn sync_in_batches(
             let mut report = sync_once(store, client, push_batch, pull_batch, progress).await?;
             report.server_restored = true;
             Ok(report)
+        }
+        Err(SyncError::Refused { status: 409, code, .. }) if code == CURSOR_AHEAD => {
+            // This desktop's cursor is one the server never gave (its workspace was copied from
+            // another server's, or the server went back in time and has not noticed yet): read
+            // everything again and re-send its own changes; nothing changes for anyone else.
+            store.restart_sync().await?;
+            sync_once(store, client, push_batch, pull_batch, progress).await
         }
         other => other,
     }

@@ -112,7 +112,7 @@ async fn hostile(backend: Backend) {
     healthy(&env).await;
 
     // Unknown token.
-    let stranger = Client::new(&env.url, "mdt_0000", None).unwrap();
+    let stranger = Client::new(&env.url, &format!("mdt_{}", "0".repeat(64)), None).unwrap();
     let (s, code, _) = refused(stranger.pull(0, 10).await);
     assert_eq!((s, code.as_str()), (401, "unauthorized"));
     // Expired token.
@@ -149,6 +149,15 @@ async fn hostile(backend: Backend) {
     // bad one stays refused.
     assert!(colleague.client.pull(0, 1).await.is_ok(), "a valid token was locked out with the bad ones");
     assert_eq!(refused(stranger.pull(0, 1).await).0, 429);
+    // A request with no token, or with something that cannot be a token, guesses nothing: it is
+    // told so (401), never limited, even from the limited address.
+    let garbled = Client::new(&env.url, "SCHEMATHESIS-INVALID-VALUE", None).unwrap();
+    for _ in 0..35 {
+        let (s, code, msg) = refused(garbled.pull(0, 1).await);
+        assert_eq!((s, code.as_str()), (401, "unauthorized"), "{msg}");
+    }
+    let bare = reqwest_get(&format!("{}/v1/me", env.url)).await;
+    assert!(bare.starts_with("HTTP/1.1 401"), "{}", bare.lines().next().unwrap_or(""));
     // The authentication scheme is matched case-insensitively (RFC 9110, 11.1).
     let host = env.url.strip_prefix("http://").unwrap().to_string();
     for scheme in ["bearer", "BEARER", "Bearer"] {
@@ -230,7 +239,45 @@ async fn server_fault(backend: Backend) {
     );
 }
 
+/// One device sends a pull cursor the server never gave (`since` far past its counter): it is
+/// refused (409 `cursor_ahead`) and nothing changes for anyone else. On the old rule the server
+/// took a new epoch from it, and every desktop re-sent its whole log and re-read everything.
+async fn cursor_ahead(backend: Backend) {
+    let env = server(backend).await;
+    let a = desktop(&env, "alice", ServerRole::Executive, Some("OPS")).await;
+    let b = desktop(&env, "bob", ServerRole::Executive, Some("LEGAL")).await;
+    a.store.create_action(tasker("Before the stray cursor", &["42 U.S.C. 4321"])).await.unwrap();
+    mandate_sync::sync(&a.store, &a.client, &|_| {}).await.unwrap();
+    mandate_sync::sync(&b.store, &b.client, &|_| {}).await.unwrap();
+    let epoch_before: String = sqlx::query_scalar("SELECT epoch FROM counter WHERE id = 1").fetch_one(&env.server.db.pool).await.unwrap();
+
+    for since in [i64::MAX, 1_000_000_000] {
+        let (s, code, msg) = refused(a.client.pull(since, 10).await);
+        assert_eq!((s, code.as_str()), (409, "cursor_ahead"), "{msg}");
+        assert!(msg.contains(&since.to_string()) && msg.contains("counter"), "says which cursor and why: {msg}");
+    }
+    let (s, _, msg) = refused(a.client.pull(-5, 10).await);
+    assert_eq!(s, 400, "{msg}");
+    let epoch_after: String = sqlx::query_scalar("SELECT epoch FROM counter WHERE id = 1").fetch_one(&env.server.db.pool).await.unwrap();
+    assert_eq!(epoch_before, epoch_after, "one device's cursor changes nothing for the others");
+
+    // Bob's next sync is an ordinary one: nothing re-sent, nothing re-read.
+    b.store.create_action(tasker("After the stray cursor", &["42 U.S.C. 4321"])).await.unwrap();
+    let waiting = b.store.sync_status().await.unwrap().waiting as usize;
+    let rb = mandate_sync::sync(&b.store, &b.client, &|_| {}).await.unwrap();
+    assert!(!rb.server_restored, "{rb:?}");
+    assert_eq!((rb.pushed, rb.pulled), (waiting, 0), "only Bob's new action's changes, nothing re-read: {rb:?}");
+    // A desktop whose own cursor is ahead (its workspace came from elsewhere) reads everything
+    // again by itself.
+    a.store.set_sync_setting(mandate_store::sync::PULL_CURSOR, Some("999999999")).await.unwrap();
+    let ra = mandate_sync::sync(&a.store, &a.client, &|_| {}).await.unwrap();
+    assert!(ra.pulled > 0, "read everything again: {ra:?}");
+    assert_eq!(a.store.replicated_records().await.unwrap(), b.store.replicated_records().await.unwrap());
+    healthy(&env).await;
+}
+
 both_backends! {
+    a_pull_cursor_the_server_never_gave_is_refused_and_changes_nothing_for_others => cursor_ahead;
     hostile_input_is_refused_and_the_server_keeps_serving => hostile;
     a_server_fault_loses_nothing_and_is_counted => server_fault;
 }

@@ -47,8 +47,9 @@ fn db_name(url: &str) -> &str {
 }
 
 /// `new_epoch`: restored the documented way (the restore gives the server a new epoch). Without
-/// it, as by an administrator who copied the file back by hand, the desktops' pull cursors past
-/// the server's counter give it away.
+/// it, as by an administrator who copied the file back by hand, the server notices by itself when
+/// it opens the database: SQLite's counter is below the high-water mark kept beside the file, and
+/// PostgreSQL's counter row lives in another database than it did.
 async fn restored(backend: Backend, new_epoch: bool) {
     let files = tempfile::tempdir().unwrap();
     let data = files.path().join("server");
@@ -144,8 +145,6 @@ async fn restored(backend: Backend, new_epoch: bool) {
     let ra = sync(&a, &env).await;
     assert!(ra.server_restored, "{ra:?}");
     let rb = sync(&b, &env).await;
-    // Bob's cursor is no longer past the counter (Alice's changes came back first): the new
-    // epoch the server set when Alice's cursor gave the restore away is what tells him.
     assert!(rb.server_restored, "{rb:?}");
     sync(&a, &env).await;
     assert_eq!(actions_on(&env).await, 2, "the action the server forgot is back, once");
@@ -208,5 +207,5 @@ async fn a_restore_refuses_a_running_server_and_a_damaged_backup() {
 
 both_backends! {
     a_restored_server_gets_back_what_it_forgot => with_new_epoch;
-    a_server_copied_back_by_hand_is_noticed_by_the_cursors => copied_back_by_hand;
+    a_server_copied_back_by_hand_notices_by_itself => copied_back_by_hand;
 }
