@@ -18,12 +18,16 @@ fn main() -> Result<()> {
         Some("test") => test(&args[1..]),
         Some("soak") => soak(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("fuzz") => fuzz(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask run [--actions N] | test [--under-load] | soak [--runs N] | bench [--quick]");
+            eprintln!("usage: cargo xtask run [--actions N] | test [--under-load] | soak [--runs N] | fuzz | bench [--quick]");
             eprintln!("  run    build Mandate and open the window on a demo workspace full of sample data (headless: make it and print its success measures)");
             eprintln!("  test   install what the tests need, check architecture invariants, run every test");
             eprintln!("         --under-load: with a CPU hog on every core beside it, as on a shared machine");
             eprintln!("  soak   a fresh clone of HEAD (../shared beside it), then `test --under-load` N times in it (default 3)");
+            eprintln!(
+                "  fuzz   every input boundary fuzzed at length [--inputs N] [--seconds S per libFuzzer target]; --replay TARGET FILE"
+            );
             eprintln!("  bench  release-build benchmarks, side by side with their anchors; writes BENCHMARKS.md");
             std::process::exit(2);
         }
@@ -122,6 +126,91 @@ fn ensure_packages(pkgs: &[&str]) -> Result<()> {
     }
     install.args(["install", "-y", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive");
     sh(&mut install)
+}
+
+/// The fuzz targets (crates/fuzz's `TARGETS`, and one fuzz/fuzz_targets file each).
+const FUZZ_TARGETS: &[&str] =
+    &["federal_register_json", "nara_text", "csv", "bundle", "sync_push", "sync_pull", "enrol", "briefing_layout"];
+
+/// `cargo xtask fuzz [--inputs N] [--seconds S]`: every boundary at length. First the mutational
+/// fuzzer (release build, N inputs a target; the book target a tenth), then, where a nightly
+/// toolchain is installed, coverage-guided libFuzzer through cargo-fuzz for S seconds a target,
+/// starting from the same seeds. A table of inputs and crashes per target at the end (the
+/// figures BENCHMARKS.md keeps). `--replay TARGET FILE` runs one saved input again.
+fn fuzz(args: &[String]) -> Result<()> {
+    let fuzzer = |a: &[&str]| -> Command {
+        let mut c = Command::new("cargo");
+        c.args(["run", "--quiet", "--release", "-p", "mandate-fuzz", "--"]).args(a);
+        c
+    };
+    if let [flag, target, file] = args {
+        if flag == "--replay" {
+            return sh(&mut fuzzer(&["replay", target, file]));
+        }
+    }
+    let value = |name: &str, default: u64| -> Result<u64> {
+        match args.iter().position(|a| a == name) {
+            Some(i) => args.get(i + 1).and_then(|v| v.parse().ok()).with_context(|| format!("{name} takes a number")),
+            None => Ok(default),
+        }
+    };
+    let inputs = value("--inputs", 200_000)?;
+    let seconds = value("--seconds", 60)?;
+    let mut rows = Vec::new();
+    let mut crashed = Vec::new();
+    for t in FUZZ_TARGETS {
+        let n = if *t == "briefing_layout" { inputs / 10 } else { inputs };
+        let out = fuzzer(&["campaign", t, &n.to_string(), "20261206"]).output()?;
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        let line: serde_json::Value = serde_json::from_slice(&out.stdout).with_context(|| format!("{t}: the fuzzer's report"))?;
+        if !out.status.success() {
+            crashed.push(format!("{t} (mutational)"));
+        }
+        rows.push(format!(
+            "| {t} | mutational (stable) | {} | {} | {:.0} s | `cargo xtask fuzz --inputs {inputs}` |",
+            line["inputs"],
+            line["crashes"],
+            line["seconds"].as_f64().unwrap_or(0.0)
+        ));
+    }
+    let nightly = Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("nightly"))
+        .unwrap_or(false);
+    if nightly {
+        if !have("cargo-fuzz") {
+            sh(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]))?;
+        }
+        for t in FUZZ_TARGETS {
+            let corpus = root().join("target/fuzz-corpus").join(t);
+            sh(&mut fuzzer(&["seeds", t, &corpus.to_string_lossy()]))?;
+            let out = Command::new("cargo")
+                .args(["+nightly", "fuzz", "run", "--fuzz-dir", "fuzz", t])
+                .arg(&corpus)
+                .args(["--", &format!("-max_total_time={seconds}"), "-print_final_stats=1", "-rss_limit_mb=4096"])
+                .output()?;
+            let err = String::from_utf8_lossy(&out.stderr);
+            let execs =
+                err.lines().find_map(|l| l.strip_prefix("stat::number_of_executed_units:")).map(str::trim).unwrap_or("?").to_string();
+            let crash = !out.status.success();
+            if crash {
+                eprintln!("{}", err.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n"));
+                crashed.push(format!("{t} (libFuzzer)"));
+            }
+            rows.push(format!(
+                "| {t} | libFuzzer, coverage-guided (nightly) | {execs} | {} | {seconds} s | `cargo xtask fuzz --seconds {seconds}` |",
+                if crash { "1 (see above)" } else { "0" }
+            ));
+        }
+    } else {
+        eprintln!("(no nightly toolchain: coverage-guided fuzzing with cargo-fuzz skipped; `rustup toolchain install nightly` adds it)");
+    }
+    println!("| target | fuzzer | inputs | crashes | time | command |\n|---|---|---|---|---|---|\n{}", rows.join("\n"));
+    if !crashed.is_empty() {
+        bail!("crashes in: {}", crashed.join(", "));
+    }
+    Ok(())
 }
 
 /// The schemathesis version the API test runs (crates/sync/tests/schemathesis.rs): pinned, so a
