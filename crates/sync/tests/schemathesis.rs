@@ -34,6 +34,9 @@ async fn run(url: String, token: Option<String>) -> (bool, String) {
     tokio::task::spawn_blocking(move || {
         let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../server/schemathesis.toml");
         let mut c = Command::new(schemathesis());
+        // Its cache of found failures goes to a folder of its own, not the source tree.
+        let cache = tempfile::tempdir().expect("a temporary folder");
+        c.current_dir(cache.path());
         c.args(["--no-color", "--config-file", config, "run", &format!("{url}/v1/openapi.json")]).args([
             "--checks",
             "all",
@@ -72,6 +75,10 @@ async fn the_server_keeps_to_its_description_with_and_without_a_token() {
     for route in ["/v1/enrol", "/v1/me", "/v1/push", "/v1/pull", "/v1/blobs/{sha}", "/v1/blobs/{sha}/{idx}", "/health", "/metrics"] {
         assert!(doc.contains(&format!("\"{route}\"")), "the description lists {route}");
     }
+    assert!(
+        doc.contains(&format!("\"maxItems\":{}", mandate_domain::replication::MAX_BATCH)),
+        "the push's limit in the description is the server's"
+    );
     for token in [None, Some(d.token.clone())] {
         let with = if token.is_some() { "with a valid token" } else { "without a token" };
         let (ok, report) = run(env.url.clone(), token).await;
