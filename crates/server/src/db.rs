@@ -131,7 +131,9 @@ impl Db {
             Kind::Sqlite => {
                 let hw = self.high_water.as_ref().expect("SQLite databases keep a high-water mark");
                 let recorded = hw.recorded();
-                *hw.seq.lock().expect("high-water lock") = recorded.min(top);
+                // Gone back: the mark comes down to the counter as it now is (written below), so
+                // the next start does not take yet another epoch.
+                *hw.seq.lock().expect("high-water lock") = if recorded > top { -1 } else { recorded };
                 recorded > top
             }
             Kind::Postgres => {

@@ -558,8 +558,9 @@ async fn push_at(
         }
     }
     tx.commit().await?;
-    db.note_counter(seq);
     drop(turn);
+    // After the turn: the mark only ever rises (`HighWater::note`), so pushes may note in any order.
+    db.note_counter(seq);
     let (wait, held) = (turn_began - waiting, turn_began.elapsed());
     db.after_write();
     resp.refused = refusals.into_iter().map(|(_, r)| r).collect();

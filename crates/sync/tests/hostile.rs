@@ -17,20 +17,8 @@ fn refused(r: Result<impl std::fmt::Debug, SyncError>) -> (u16, String, String) 
 }
 
 async fn healthy(env: &Env) {
-    let body = reqwest_get(&format!("{}/health", env.url)).await;
+    let body = raw_get(&format!("{}/health", env.url)).await;
     assert!(body.contains("\"ok\""), "server still serving: {body}");
-}
-
-async fn reqwest_get(url: &str) -> String {
-    // A bare HTTP/1.1 GET over a TCP socket: no client library between the test and the server.
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
-    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out
 }
 
 fn stamp(device: &str, n: u32) -> String {
@@ -156,7 +144,7 @@ async fn hostile(backend: Backend) {
         let (s, code, msg) = refused(garbled.pull(0, 1).await);
         assert_eq!((s, code.as_str()), (401, "unauthorized"), "{msg}");
     }
-    let bare = reqwest_get(&format!("{}/v1/me", env.url)).await;
+    let bare = raw_get(&format!("{}/v1/me", env.url)).await;
     assert!(bare.starts_with("HTTP/1.1 401"), "{}", bare.lines().next().unwrap_or(""));
     // The authentication scheme is matched case-insensitively (RFC 9110, 11.1).
     let host = env.url.strip_prefix("http://").unwrap().to_string();
@@ -173,7 +161,7 @@ async fn hostile(backend: Backend) {
         assert!(out.starts_with("HTTP/1.1 200"), "`{scheme}`: {}", out.lines().next().unwrap_or(""));
     }
     healthy(&env).await;
-    let metrics = reqwest_get(&format!("{}/metrics", env.url)).await;
+    let metrics = raw_get(&format!("{}/metrics", env.url)).await;
     assert!(metrics.contains("mandate_rate_limited_total"), "{metrics}");
     // The pushes above held the turn to write for some time, and it is counted.
     let seconds = |name: &str| -> f64 {
@@ -222,7 +210,7 @@ async fn server_fault(backend: Backend) {
     assert_eq!(a.store.sync_status().await.unwrap().waiting, waiting, "the desktop still has every change waiting");
     assert_eq!(records().await, before, "nothing of the failed push was kept");
     healthy(&env).await;
-    let metrics = reqwest_get(&format!("{}/metrics", env.url)).await;
+    let metrics = raw_get(&format!("{}/metrics", env.url)).await;
     let errors = metrics.lines().find_map(|l| l.strip_prefix("mandate_server_errors_total ")).expect("the counter is served");
     assert!(errors.parse::<u64>().unwrap() >= 1, "{metrics}");
 

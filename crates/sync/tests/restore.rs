@@ -205,6 +205,33 @@ async fn a_restore_refuses_a_running_server_and_a_damaged_backup() {
     assert!(replicate::verify_audit(&db).await.unwrap().is_ok());
 }
 
+/// A SQLite database found gone back in time takes one new epoch, not one at every start after:
+/// the high-water mark comes down to the counter it found.
+#[tokio::test]
+async fn a_database_found_gone_back_takes_one_new_epoch() {
+    let files = tempfile::tempdir().unwrap();
+    let data = files.path().join("server");
+    let epoch = |db: Db| async move {
+        let e: String = sqlx::query_scalar("SELECT epoch FROM counter WHERE id = 1").fetch_one(&db.pool).await.unwrap();
+        db.pool.close().await;
+        e
+    };
+    let db = Db::sqlite(&data).await.unwrap();
+    mandate_server::accounts::add_office(&db, "OPS", "Operations", mandate_domain::OfficeKind::Office).await.unwrap();
+    let backup_file = files.path().join("backup.db");
+    backup::backup(&db, &backup_file).await.unwrap();
+    mandate_server::accounts::add_office(&db, "LEGAL", "General Counsel", mandate_domain::OfficeKind::Office).await.unwrap();
+    let before = epoch(db).await;
+    for f in ["mandate-server.db", "mandate-server.db-wal", "mandate-server.db-shm"] {
+        let _ = std::fs::remove_file(data.join(f));
+    }
+    std::fs::copy(&backup_file, data.join("mandate-server.db")).unwrap();
+    let first = epoch(Db::sqlite(&data).await.unwrap()).await;
+    assert_ne!(first, before, "the copy put back by hand is noticed");
+    let second = epoch(Db::sqlite(&data).await.unwrap()).await;
+    assert_eq!(second, first, "and only once");
+}
+
 both_backends! {
     a_restored_server_gets_back_what_it_forgot => with_new_epoch;
     a_server_copied_back_by_hand_notices_by_itself => copied_back_by_hand;

@@ -18,17 +18,6 @@ fn schemathesis() -> String {
     std::env::var("MANDATE_SCHEMATHESIS").unwrap_or_else(|_| "st".into())
 }
 
-async fn get(url: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
-    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out
-}
-
 /// Runs schemathesis (in a blocking thread: the server answers on this test's runtime).
 async fn run(url: String, token: Option<String>) -> (bool, String) {
     tokio::task::spawn_blocking(move || {
@@ -71,7 +60,7 @@ async fn the_server_keeps_to_its_description_with_and_without_a_token() {
     mandate_sync::sync(&d.store, &d.client, &|_| {}).await.unwrap();
 
     // The description is made from the routes: every one is in it, blobs included.
-    let doc = get(&format!("{}/v1/openapi.json", env.url)).await;
+    let doc = raw_get(&format!("{}/v1/openapi.json", env.url)).await;
     for route in ["/v1/enrol", "/v1/me", "/v1/push", "/v1/pull", "/v1/blobs/{sha}", "/v1/blobs/{sha}/{idx}", "/health", "/metrics"] {
         assert!(doc.contains(&format!("\"{route}\"")), "the description lists {route}");
     }
@@ -85,9 +74,9 @@ async fn the_server_keeps_to_its_description_with_and_without_a_token() {
         assert!(ok, "schemathesis found failures {with}:\n{report}");
         assert!(report.contains("generated"), "schemathesis ran test cases {with}:\n{report}");
     }
-    let health = get(&format!("{}/health", env.url)).await;
+    let health = raw_get(&format!("{}/health", env.url)).await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
-    let metrics = get(&format!("{}/metrics", env.url)).await;
+    let metrics = raw_get(&format!("{}/metrics", env.url)).await;
     assert!(metrics.contains("\nmandate_server_errors_total 0\n"), "no request failed inside the server:\n{metrics}");
     // The desktop still syncs as before.
     mandate_sync::sync(&d.store, &d.client, &|_| {}).await.unwrap();
