@@ -7,7 +7,7 @@
 //! out of date.
 
 use chrono::{Datelike, NaiveDate};
-use mandate_domain::metrics::{self, Measures, MetricsReport};
+use mandate_domain::metrics::{Measures, MetricsReport};
 use mandate_domain::*;
 use mandate_store::ops::NewAction;
 use mandate_store::query::ListItem;
@@ -544,16 +544,15 @@ impl App {
 
     pub async fn dashboard(&self) -> Result<Dashboard> {
         self.with(async |s| {
-            let rows = s.metrics_rows().await?;
             let t = today();
-            let report = metrics::report(&rows, t, None, None, None);
+            let report = s.measures(t, None, None, None).await?;
             // Trend: the measures for actions issued in each of the last twelve months.
             let mut trend = Vec::new();
             for back in (0..12).rev() {
                 let first = month_start(t, back);
                 let next = month_start(t, back - 1);
                 let last = next.pred_opt().unwrap_or(next);
-                let m = metrics::report(&rows, t, None, Some(first), Some(last)).overall;
+                let m = s.overall_measures(t, Some(first), Some(last)).await?;
                 trend.push(TrendPoint { month: first.format("%Y-%m").to_string(), measures: m });
             }
             Ok(Dashboard { report, trend })

@@ -195,7 +195,7 @@ async fn demo(cli: &Cli, a: &DemoArgs) -> Result<()> {
     eprintln!("Workspace: {} (SQLCipher {})", path.display(), store.cipher_version().await?);
     let v = store.verify_audit().await?;
     eprintln!("Audit chain: {} entries, {}", v.entries, if v.ok { "verified" } else { "BROKEN" });
-    let report = mandate_domain::metrics::report(&store.metrics_rows().await?, today(cli), None, None, None);
+    let report = store.measures(today(cli), None, None, None).await?;
     print::metrics(&report);
     eprintln!();
     match stored {
@@ -430,7 +430,7 @@ async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
             PersonCommand::List => print::people(json, &s.all::<Person>().await?, &s.all::<Office>().await?),
         },
         Command::Metrics { office, from, to } => {
-            let report = mandate_domain::metrics::report(&s.metrics_rows().await?, today(cli), office.as_deref(), *from, *to);
+            let report = s.measures(today(cli), office.as_deref(), *from, *to).await?;
             if json {
                 print::json(&report);
             } else {

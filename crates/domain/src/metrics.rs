@@ -11,6 +11,13 @@
 //! - *with authority / risk / evaluation*: share of the actions in scope that have one.
 //! - *time to concurrence*: hours from an OCR's assignment to its answer.
 //! - *several offices*: actions with two or more distinct offices assigned.
+//!
+//! Every measure is a sum of what each action adds ([`Contribution`]), except the two that
+//! change with the date (overdue and missed, which keep the open action's suspense) and the
+//! median time to concurrence (which keeps each concurrence's time). That is what lets the store
+//! keep the sums as each write happens (`mandate_store::measures`) instead of reading 100k
+//! actions each time the Dashboard opens; [`measure`] over rows is the definition both are
+//! held to.
 
 use crate::model::{ActionFile, Role, Status};
 use crate::Id;
@@ -32,8 +39,131 @@ pub struct MetricsRow {
     pub has_risk: bool,
     /// (on_time, within_scope) from the outcome evaluation.
     pub evaluation: Option<(bool, bool)>,
-    /// Hours from OCR assignment to answer, one per answered OCR.
-    pub concurrence_hours: Vec<f64>,
+    /// Seconds from OCR assignment to answer, one per answered OCR (whole seconds, so sums and
+    /// medians come out the same whatever order they are added in).
+    pub concurrence_seconds: Vec<i64>,
+}
+
+/// What one action adds to the measures of each set it is in (the workspace, each of its
+/// offices). A draft adds nothing: it is not yet issued, so no measure applies.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Contribution {
+    pub measured: bool,
+    pub open: bool,
+    pub completed: bool,
+    pub on_time_within_scope: bool,
+    /// Done after its suspense (the other half of *missed deadline* depends on the date).
+    pub done_late: bool,
+    pub unassigned: bool,
+    pub without_opr: bool,
+    pub with_authority: bool,
+    pub with_risk: bool,
+    pub with_evaluation: bool,
+    pub several_offices: bool,
+    /// Open with a suspense: overdue (and a missed deadline) once the date passes it.
+    pub open_suspense: Option<NaiveDate>,
+    pub concurrence_seconds: Vec<i64>,
+}
+
+impl Contribution {
+    /// The flags in a fixed order (the store keeps them as one integer).
+    pub fn flags(&self) -> [bool; 11] {
+        [
+            self.measured,
+            self.open,
+            self.completed,
+            self.on_time_within_scope,
+            self.done_late,
+            self.unassigned,
+            self.without_opr,
+            self.with_authority,
+            self.with_risk,
+            self.with_evaluation,
+            self.several_offices,
+        ]
+    }
+
+    pub fn of(r: &MetricsRow) -> Contribution {
+        if matches!(r.status, Status::Draft) {
+            return Contribution::default();
+        }
+        let mut c = Contribution { measured: true, ..Default::default() };
+        let active = !matches!(r.status, Status::Cancelled | Status::Superseded);
+        c.open = r.status.is_open();
+        if r.status.is_done() {
+            c.completed = true;
+            let done_on = r.completed_at.map(|t| t.date_naive());
+            let on_time = match (done_on, r.suspense) {
+                (Some(d), Some(s)) => d <= s,
+                _ => r.evaluation.map(|e| e.0).unwrap_or(true),
+            };
+            c.done_late = !on_time;
+            c.on_time_within_scope = on_time && r.evaluation.is_some_and(|e| e.1);
+        } else if r.status.is_open() {
+            c.open_suspense = r.suspense;
+        }
+        c.unassigned = r.status == Status::Issued && r.offices.is_empty();
+        c.without_opr = active && !r.offices.iter().any(|(_, role)| *role == Role::Opr);
+        c.with_authority = r.has_authority;
+        c.with_risk = r.has_risk;
+        c.with_evaluation = r.evaluation.is_some();
+        c.concurrence_seconds = r.concurrence_seconds.clone();
+        let mut codes: Vec<&str> = r.offices.iter().map(|(c, _)| c.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        c.several_offices = codes.len() >= 2;
+        c
+    }
+}
+
+/// Sums of contributions over a set of actions: everything the measures need but the median.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// One count per flag of [`Contribution::flags`].
+    pub flags: [u64; 11],
+    pub overdue_open: u64,
+    pub concurrences: u64,
+    pub concurrence_seconds: i64,
+}
+
+impl Totals {
+    /// Add one action's contribution as of `today`.
+    pub fn add(&mut self, c: &Contribution, today: NaiveDate) {
+        for (n, f) in self.flags.iter_mut().zip(c.flags()) {
+            *n += f as u64;
+        }
+        self.overdue_open += c.open_suspense.is_some_and(|s| s < today) as u64;
+        self.concurrences += c.concurrence_seconds.len() as u64;
+        self.concurrence_seconds += c.concurrence_seconds.iter().sum::<i64>();
+    }
+
+    /// The measures, given the median of the concurrence times (seconds).
+    pub fn measures(&self, median_seconds: Option<f64>) -> Measures {
+        let [actions, open, completed, on_time_within_scope, done_late, unassigned, without_opr, authority, risk, evaluation, several] =
+            self.flags;
+        let hours = |s: f64| (s / 3600.0 * 10.0).round() / 10.0;
+        Measures {
+            actions,
+            open,
+            completed,
+            completed_on_time_within_scope: on_time_within_scope,
+            pct_on_time_within_scope: pct(on_time_within_scope, completed),
+            missed_deadlines: done_late + self.overdue_open,
+            overdue_open: self.overdue_open,
+            unassigned,
+            without_opr,
+            with_authority: authority,
+            pct_with_authority: pct(authority, actions),
+            with_risk_assessment: risk,
+            pct_with_risk_assessment: pct(risk, actions),
+            with_outcome_evaluation: evaluation,
+            pct_with_outcome_evaluation: pct(evaluation, actions),
+            concurrences: self.concurrences,
+            mean_hours_to_concurrence: (self.concurrences > 0).then(|| hours(self.concurrence_seconds as f64 / self.concurrences as f64)),
+            median_hours_to_concurrence: median_seconds.map(hours),
+            spanning_several_offices: several,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -77,72 +207,26 @@ fn pct(n: u64, d: u64) -> Option<f64> {
     (d > 0).then(|| ((n as f64) * 1000.0 / d as f64).round() / 10.0)
 }
 
-fn median(v: &mut [f64]) -> Option<f64> {
+/// The median of whole seconds: the middle one, or the mean of the middle two.
+pub fn median_seconds(v: &mut [i64]) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(|a, b| a.total_cmp(b));
+    v.sort_unstable();
     let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 })
+    Some(if v.len() % 2 == 1 { v[m] as f64 } else { (v[m - 1] + v[m]) as f64 / 2.0 })
 }
 
 /// Measures over a set of rows.
 pub fn measure<'a>(rows: impl IntoIterator<Item = &'a MetricsRow>, today: NaiveDate) -> Measures {
-    let mut m = Measures::default();
-    let mut hours = Vec::new();
+    let mut totals = Totals::default();
+    let mut seconds = Vec::new();
     for r in rows {
-        if matches!(r.status, Status::Draft) {
-            continue; // not yet issued: no measure applies
-        }
-        m.actions += 1;
-        let active = !matches!(r.status, Status::Cancelled | Status::Superseded);
-        if r.status.is_open() {
-            m.open += 1;
-        }
-        if r.status.is_done() {
-            m.completed += 1;
-            let done_on = r.completed_at.map(|t| t.date_naive());
-            let on_time = match (done_on, r.suspense) {
-                (Some(d), Some(s)) => d <= s,
-                _ => r.evaluation.map(|e| e.0).unwrap_or(true),
-            };
-            if !on_time {
-                m.missed_deadlines += 1;
-            }
-            if on_time && r.evaluation.is_some_and(|e| e.1) {
-                m.completed_on_time_within_scope += 1;
-            }
-        } else if r.status.is_open() && r.suspense.is_some_and(|s| s < today) {
-            m.missed_deadlines += 1;
-            m.overdue_open += 1;
-        }
-        if r.status == Status::Issued && r.offices.is_empty() {
-            m.unassigned += 1;
-        }
-        if active && !r.offices.iter().any(|(_, role)| *role == Role::Opr) {
-            m.without_opr += 1;
-        }
-        m.with_authority += r.has_authority as u64;
-        m.with_risk_assessment += r.has_risk as u64;
-        m.with_outcome_evaluation += r.evaluation.is_some() as u64;
-        hours.extend_from_slice(&r.concurrence_hours);
-        let mut codes: Vec<&str> = r.offices.iter().map(|(c, _)| c.as_str()).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        if codes.len() >= 2 {
-            m.spanning_several_offices += 1;
-        }
+        let c = Contribution::of(r);
+        totals.add(&c, today);
+        seconds.extend_from_slice(&c.concurrence_seconds);
     }
-    m.pct_on_time_within_scope = pct(m.completed_on_time_within_scope, m.completed);
-    m.pct_with_authority = pct(m.with_authority, m.actions);
-    m.pct_with_risk_assessment = pct(m.with_risk_assessment, m.actions);
-    m.pct_with_outcome_evaluation = pct(m.with_outcome_evaluation, m.actions);
-    m.concurrences = hours.len() as u64;
-    if !hours.is_empty() {
-        m.mean_hours_to_concurrence = Some((hours.iter().sum::<f64>() / hours.len() as f64 * 10.0).round() / 10.0);
-        m.median_hours_to_concurrence = median(&mut hours).map(|h| (h * 10.0).round() / 10.0);
-    }
-    m
+    totals.measures(median_seconds(&mut seconds))
 }
 
 /// The full report: overall and per office, optionally narrowed to one office and a period.
@@ -160,11 +244,11 @@ impl MetricsRow {
             has_authority: !file.citations.is_empty(),
             has_risk: !file.risks.is_empty(),
             evaluation: file.evaluation.as_ref().map(|e| (e.on_time, e.within_scope)),
-            concurrence_hours: file
+            concurrence_seconds: file
                 .assignments
                 .iter()
                 .filter(|s| s.role == Role::Ocr)
-                .filter_map(|s| s.concurrence.as_ref().map(|c| (c.at - s.assigned.at).num_seconds() as f64 / 3600.0))
+                .filter_map(|s| s.concurrence.as_ref().map(|c| (c.at - s.assigned.at).num_seconds()))
                 .collect(),
         }
     }
@@ -220,7 +304,7 @@ mod tests {
             has_authority: false,
             has_risk: false,
             evaluation: None,
-            concurrence_hours: vec![],
+            concurrence_seconds: vec![],
         }
     }
 
@@ -232,14 +316,14 @@ mod tests {
         on_time.evaluation = Some((true, true));
         on_time.offices = vec![("OGC".into(), Role::Opr), ("CFO".into(), Role::Ocr)];
         on_time.has_authority = true;
-        on_time.concurrence_hours = vec![2.0, 10.0];
+        on_time.concurrence_seconds = vec![2 * 3600, 10 * 3600];
         let mut late = row(Status::Completed);
         late.completed_at = Some("2026-12-02T10:00:00Z".parse().unwrap());
         late.offices = vec![("OGC".into(), Role::Opr)];
         late.has_risk = true;
         let mut overdue = row(Status::InProgress);
         overdue.offices = vec![("CFO".into(), Role::Ocr)];
-        overdue.concurrence_hours = vec![30.0];
+        overdue.concurrence_seconds = vec![30 * 3600];
         let mut unassigned = row(Status::Issued);
         unassigned.suspense = None;
         let draft = row(Status::Draft);

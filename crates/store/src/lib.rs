@@ -22,6 +22,7 @@ pub mod credentials;
 pub mod export;
 pub mod import;
 pub mod key;
+pub mod measures;
 pub mod ops;
 pub mod query;
 pub mod record;

@@ -6,7 +6,6 @@
 
 use crate::{Record, Result, Store, StoreError};
 use chrono::NaiveDate;
-use mandate_domain::metrics::MetricsRow;
 use mandate_domain::*;
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
@@ -76,6 +75,25 @@ pub fn fts_query(text: &str) -> Option<String> {
     Some(words.into_iter().enumerate().map(|(i, w)| if i + 1 == n { format!("{w}*") } else { w }).collect::<Vec<_>>().join(" "))
 }
 
+/// The full-text columns people's words are matched against (not `tags`).
+const TEXT_COLUMNS: &str = "{number title body updates authorities}";
+
+/// The MATCH expression for a list's search: the typed words against the text columns and, when
+/// the list is also filtered by status or office, those as tags (migration 8), so the index
+/// narrows the matches itself instead of every match of a common word being tested against the
+/// filters. `office_id` is the filter's office, when it names one.
+pub fn search_match(text: &str, statuses: &[Status], office_id: Option<Id>) -> Option<String> {
+    let mut parts = vec![format!("{TEXT_COLUMNS} : ({})", fts_query(text)?)];
+    if !statuses.is_empty() {
+        let tags: Vec<String> = statuses.iter().map(|s| format!("xs{}", s.as_str().replace('_', ""))).collect();
+        parts.push(format!("tags : ({})", tags.join(" OR ")));
+    }
+    if let Some(id) = office_id {
+        parts.push(format!("tags : xo{}", id.to_string().replace('-', "")));
+    }
+    Some(parts.join(" AND "))
+}
+
 /// An action's place in the lifecycle, as SQL. Migration 5 indexes exactly this expression, so
 /// sorting by status walks an index (the test `lifecycle_order_matches_its_index` keeps the two
 /// the same).
@@ -107,14 +125,19 @@ const OPEN_WORKING: &str = "('issued','assigned','in_progress','blocked')";
 
 /// The SQL side of an [`ActionFilter`] (the filter itself is domain data).
 trait FilterSql {
-    fn where_clause(&self, today: &str, args: &mut Vec<String>, for_count: bool) -> String;
+    fn where_clause(&self, today: &str, args: &mut Vec<String>, for_count: bool, walk: bool) -> String;
 }
 
 impl FilterSql for ActionFilter {
     /// The WHERE clause. Pages (`for_count = false`) walk an index in suspense order and test
     /// each candidate, stopping after one page; counts start from the office's assignments.
-    fn where_clause(&self, today: &str, args: &mut Vec<String>, for_count: bool) -> String {
+    /// `walk`: the page is sorted by another index (title, priority…) — the unary `+` on the
+    /// filtered columns keeps SQLite walking that index and testing each row, rather than
+    /// reading every row of a common status through its index and sorting them (500 ms for
+    /// "open, most urgent first" at 100k actions).
+    fn where_clause(&self, today: &str, args: &mut Vec<String>, for_count: bool, walk: bool) -> String {
         let mut w = vec!["1".to_string()];
+        let a = if walk { "+a" } else { "a" };
         let mut list = |vals: Vec<&str>, col: &str, w: &mut Vec<String>| {
             if !vals.is_empty() {
                 let ph: Vec<String> = vals
@@ -124,7 +147,7 @@ impl FilterSql for ActionFilter {
                         format!("?{}", args.len())
                     })
                     .collect();
-                w.push(format!("a.{col} IN ({})", ph.join(",")));
+                w.push(format!("{a}.{col} IN ({})", ph.join(",")));
             }
         };
         list(self.statuses.iter().map(|s| s.as_str()).collect(), "status", &mut w);
@@ -142,29 +165,29 @@ impl FilterSql for ActionFilter {
         }
         if self.overdue {
             args.push(today.to_string());
-            w.push(format!("a.status IN {OPEN_WORKING} AND a.due < ?{}", args.len()));
+            w.push(format!("{a}.status IN {OPEN_WORKING} AND {a}.due < ?{}", args.len()));
         }
         if self.at_risk {
             args.push(today.to_string());
             let t = args.len();
             args.push((today.parse::<NaiveDate>().expect("today is a date") + chrono::Days::new(AT_RISK_WINDOW_DAYS as u64)).to_string());
             w.push(format!(
-                "a.status IN {OPEN_WORKING} AND a.due >= ?{t} AND a.due <= ?{} AND a.percent < {AT_RISK_DONE_PERCENT}",
+                "{a}.status IN {OPEN_WORKING} AND {a}.due >= ?{t} AND {a}.due <= ?{} AND a.percent < {AT_RISK_DONE_PERCENT}",
                 args.len()
             ));
         }
         if let Some(from) = self.due_from {
             args.push(from.to_string());
-            w.push(format!("a.due >= ?{}", args.len()));
+            w.push(format!("{a}.due >= ?{}", args.len()));
         }
         if let Some(to) = self.due_to {
             args.push(to.to_string());
-            w.push(format!("a.due <= ?{}", args.len()));
+            w.push(format!("{a}.due <= ?{}", args.len()));
         }
         if self.unassigned {
             // Assigned and later states have an OPR by rule, so "nobody assigned" is an issued
             // action without assignments (the same definition as the success measure).
-            w.push("a.status = 'issued' AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.action_id = a.id)".to_string());
+            w.push(format!("{a}.status = 'issued' AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.action_id = a.id)"));
         }
         w.join(" AND ")
     }
@@ -339,22 +362,39 @@ impl Store {
     }
 
     /// The text part of a filter. The unary `+` keeps SQLite from driving the query off the
-    /// (possibly huge) set of matches and reading every matching row: it walks the list index in
+    /// (possibly large) set of matches and reading every matching row: it walks the list index in
     /// order and tests membership, stopping after a page.
-    fn text_clause(text: Option<&str>, args: &mut Vec<String>) -> Option<String> {
-        let q = text.and_then(fts_query)?;
-        args.push(q);
+    fn text_clause(fts: Option<&String>, args: &mut Vec<String>) -> Option<String> {
+        args.push(fts?.clone());
         Some(format!("+a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})", args.len()))
+    }
+
+    /// The MATCH expression for a filter's search, if it has one (see [`search_match`]).
+    async fn filter_match(&self, f: &ActionFilter) -> Result<Option<String>> {
+        let Some(text) = f.text.as_deref() else { return Ok(None) };
+        let office_id = match &f.office {
+            Some(code) => sqlx::query_scalar::<_, String>("SELECT id FROM offices WHERE code = ?1")
+                .bind(code.trim().to_uppercase())
+                .fetch_optional(self.pool())
+                .await?
+                .and_then(|id| id.parse().ok()),
+            None => None,
+        };
+        Ok(search_match(text, &f.statuses, office_id))
     }
 
     /// The actions list: filtered, sorted, paged. `today` decides overdue and at-risk.
     pub async fn list_actions(&self, f: &ActionFilter, today: NaiveDate) -> Result<Vec<ListItem>> {
         let mut args = Vec::new();
-        let mut w = f.where_clause(&today.to_string(), &mut args, false);
-        let fts = f.text.as_deref().and_then(fts_query);
+        let mut w = f.where_clause(&today.to_string(), &mut args, false, false);
+        let fts = self.filter_match(f).await?;
         // A search on its own is ranked; a search inside a filtered list keeps the list's order
         // (suspense), which the list indexes serve without ranking every match.
         let sort = f.sort.unwrap_or(if fts.is_some() && where_is_empty(&w) { Sort::Relevance } else { Sort::Suspense });
+        if !matches!(sort, Sort::Suspense | Sort::Relevance) {
+            args.clear();
+            w = f.where_clause(&today.to_string(), &mut args, false, true);
+        }
         let limit = f.limit.map(i64::from).unwrap_or(-1);
         let cols = "a.id, a.number, a.title, a.kind, a.status, a.priority, a.suspense, a.percent, a.marking";
         let sql = match (&fts, sort) {
@@ -362,7 +402,7 @@ impl Store {
                 // Rank (bm25, titles weighted) the newest matches that pass the other filters.
                 args.push(q.clone());
                 format!(
-                    "WITH hits AS (SELECT s.rowid AS seq, bm25(action_search, 2.0, 10.0, 1.0, 1.0, 2.0) AS score \
+                    "WITH hits AS (SELECT s.rowid AS seq, bm25(action_search, 2.0, 10.0, 1.0, 1.0, 2.0, 0.0) AS score \
                        FROM action_search s JOIN actions a ON a.seq = s.rowid \
                        WHERE action_search MATCH ?{} AND {w} ORDER BY s.rowid DESC LIMIT {RANKED_CANDIDATES}) \
                      SELECT {cols} FROM hits JOIN actions a ON a.seq = hits.seq ORDER BY hits.score, a.seq DESC LIMIT {limit} OFFSET {}",
@@ -371,7 +411,7 @@ impl Store {
                 )
             }
             (_, sort) => {
-                if let Some(clause) = Self::text_clause(f.text.as_deref(), &mut args) {
+                if let Some(clause) = Self::text_clause(fts.as_ref(), &mut args) {
                     w.push_str(" AND ");
                     w.push_str(&clause);
                 }
@@ -390,9 +430,9 @@ impl Store {
     /// How many actions match (ignores limit, offset and sort).
     pub async fn count_actions(&self, f: &ActionFilter, today: NaiveDate) -> Result<u64> {
         let mut args = Vec::new();
-        let w = f.where_clause(&today.to_string(), &mut args, true);
+        let w = f.where_clause(&today.to_string(), &mut args, true, false);
         let text_only = where_is_empty(&w) && f.office.is_none();
-        let sql = match f.text.as_deref().and_then(fts_query) {
+        let sql = match self.filter_match(f).await? {
             // A search alone is counted by the full-text index itself.
             Some(q) if text_only => {
                 args.push(q);
@@ -422,19 +462,6 @@ impl Store {
             q = q.bind(a);
         }
         Ok(q.fetch_one(self.pool()).await? as u64)
-    }
-
-    /// One row per action for the success measures. A few whole-table scans grouped by action,
-    /// joined in memory: correlated subqueries per action cost seconds at 100k actions.
-    pub async fn metrics_rows(&self) -> Result<Vec<MetricsRow>> {
-        let mut conn = self.pool().acquire().await?;
-        // The scans read whole tables once: with the ordinary page cache they would leave ~32 MB
-        // of pages nobody reads again in this connection (the desktop's memory target is for the
-        // whole Rust side). Shrinking the cache also frees what the connection held before.
-        sqlx::query(&format!("PRAGMA cache_size = -{SCAN_CACHE_KIB}")).execute(&mut *conn).await?;
-        let rows = metrics_rows(&mut conn).await;
-        sqlx::query(&format!("PRAGMA cache_size = -{}", crate::write::CACHE_KIB)).execute(&mut *conn).await?;
-        rows
     }
 
     /// Responses owed by an office (or by every office): assignments to acknowledge, OCR
@@ -541,75 +568,4 @@ mod tests {
             Status::ALL.iter().map(|s| LIFECYCLE_ORDER.find(&format!("'{}'", s.as_str())).expect("status listed")).collect();
         assert!(places.windows(2).all(|w| w[0] < w[1]), "statuses in lifecycle order");
     }
-}
-
-/// Page cache (KiB) of a connection while it scans whole tables for the success measures.
-const SCAN_CACHE_KIB: i64 = 2 * 1024;
-
-/// See [`Store::metrics_rows`]. The maps are keyed by the ids' 128 bits, not their text: at 100k
-/// actions they hold half a million keys, and the Dashboard is the desktop's memory peak.
-async fn metrics_rows(conn: &mut sqlx::SqliteConnection) -> Result<Vec<MetricsRow>> {
-    use futures_util::TryStreamExt;
-    use std::collections::{HashMap, HashSet};
-    let bad = |what: &str| StoreError::Invalid(format!("a stored record has an unreadable {what}"));
-    let key = |s: &str| s.parse::<Id>().map_err(|_| bad("id"));
-    let mut offices: HashMap<Id, Vec<(String, Role)>> = HashMap::new();
-    let mut hours: HashMap<Id, Vec<f64>> = HashMap::new();
-    // Streamed, not collected: at 100k actions there are ~300k assignment rows.
-    let mut rows = sqlx::query(
-        "SELECT s.action_id, o.code, s.role, \
-           CASE WHEN s.role = 'ocr' THEN (julianday(s.data->>'$.concurrence.at') - julianday(s.data->>'$.assigned.at')) * 24.0 END AS h \
-         FROM assignments s JOIN offices o ON o.id = s.office_id",
-    )
-    .fetch(&mut *conn);
-    while let Some(r) = rows.try_next().await? {
-        let action = key(r.get::<&str, _>(0))?;
-        if let Some(h) = r.get::<Option<f64>, _>(3) {
-            hours.entry(action).or_default().push(h);
-        }
-        let role: Role = r.get::<&str, _>(2).parse().map_err(|_| bad("assignment role"))?;
-        offices.entry(action).or_default().push((r.get(1), role));
-    }
-    drop(rows);
-    let mut cited: HashSet<Id> = HashSet::new();
-    let mut rows = sqlx::query_scalar::<_, String>("SELECT DISTINCT action_id FROM citations").fetch(&mut *conn);
-    while let Some(a) = rows.try_next().await? {
-        cited.insert(key(&a)?);
-    }
-    drop(rows);
-    let mut risked: HashSet<Id> = HashSet::new();
-    let mut rows = sqlx::query_scalar::<_, String>("SELECT DISTINCT action_id FROM risks").fetch(&mut *conn);
-    while let Some(a) = rows.try_next().await? {
-        risked.insert(key(&a)?);
-    }
-    drop(rows);
-    let mut evaluated: HashMap<Id, (bool, bool)> = HashMap::new();
-    let mut rows = sqlx::query_as::<_, (String, bool, bool)>(
-        "SELECT action_id, data->'on_time' = 'true', data->'within_scope' = 'true' FROM evaluations",
-    )
-    .fetch(&mut *conn);
-    while let Some((a, t, s)) = rows.try_next().await? {
-        evaluated.insert(key(&a)?, (t, s));
-    }
-    drop(rows);
-    let mut rows = sqlx::query(
-        "SELECT id, status, suspense, coalesce(issued_on, substr(data->>'created_at', 1, 10)) AS period, data->>'completed_at' AS completed_at FROM actions",
-    )
-    .fetch(&mut *conn);
-    let mut out = Vec::new();
-    while let Some(r) = rows.try_next().await? {
-        let id = key(r.get::<&str, _>("id"))?;
-        out.push(MetricsRow {
-            status: r.get::<&str, _>("status").parse().map_err(|_| bad("status"))?,
-            suspense: r.get::<Option<&str>, _>("suspense").and_then(|s| s.parse().ok()),
-            period_date: r.get::<&str, _>("period").parse().map_err(|_| bad("date"))?,
-            completed_at: r.get::<Option<&str>, _>("completed_at").and_then(|s| s.parse().ok()),
-            has_authority: cited.contains(&id),
-            has_risk: risked.contains(&id),
-            evaluation: evaluated.get(&id).copied(),
-            concurrence_hours: hours.remove(&id).unwrap_or_default(),
-            offices: offices.remove(&id).unwrap_or_default(),
-        });
-    }
-    Ok(out)
 }

@@ -95,6 +95,8 @@ pub struct Tx {
     pool: sqlx::SqlitePool,
     wal_path: std::path::PathBuf,
     dirty_authorities: BTreeSet<Id>,
+    /// Actions whose success-measure sums are out of date (see `crate::measures`).
+    dirty_measures: BTreeSet<Id>,
 }
 
 impl Store {
@@ -123,6 +125,7 @@ impl Store {
             pool: self.pool().clone(),
             wal_path: std::path::PathBuf::from(format!("{}-wal", self.path().display())),
             dirty_authorities: BTreeSet::new(),
+            dirty_measures: BTreeSet::new(),
         })
     }
 }
@@ -218,19 +221,24 @@ impl Tx {
             .bind(&stamp)
             .execute(&mut *self.tx)
             .await?;
-        if table == "updates" || table == "citations" {
-            if let Some(a) = before.get("action_id").and_then(Value::as_str).and_then(|s| s.parse().ok()) {
-                self.dirty_actions.insert(a);
-            }
+        let action = before.get("action_id").and_then(Value::as_str).and_then(|s| s.parse::<Id>().ok());
+        if matches!(table, "updates" | "citations" | "assignments") {
+            self.dirty_actions.extend(action);
+        }
+        if crate::measures::TABLES.contains(&table) {
+            self.dirty_measures.extend(if table == "actions" { Some(id) } else { action });
         }
         Ok(())
     }
 
     /// The transaction, this device's id, and the audit chain and clock that writing advances.
     fn split(&mut self) -> (&mut Transaction<'static, Sqlite>, &str, Chain<'_>) {
-        let Tx { tx, actor, at, now, head_seq, head_hash, hlc, device, dirty_actions, new_actions, dirty_authorities, .. } = self;
+        let Tx {
+            tx, actor, at, now, head_seq, head_hash, hlc, device, dirty_actions, new_actions, dirty_authorities, dirty_measures, ..
+        } = self;
         let now_ms = now.timestamp_millis().max(0) as u64;
-        (tx, device, Chain { actor, at, head_seq, head_hash, hlc, now_ms, dirty_actions, new_actions, dirty_authorities })
+        let chain = Chain { actor, at, head_seq, head_hash, hlc, now_ms, dirty_actions, new_actions, dirty_authorities, dirty_measures };
+        (tx, device, chain)
     }
 
     /// Note a stamp seen from another device: later local stamps sort after it.
@@ -282,7 +290,8 @@ impl Tx {
         Ok(())
     }
 
-    /// Rebuild search entries, record the clock and the audit head, and commit.
+    /// Rebuild search entries and success-measure sums, record the clock and the audit head, and
+    /// commit.
     pub async fn commit(mut self) -> Result<()> {
         if !self.dirty_authorities.is_empty() {
             let ids: Vec<String> = self.dirty_authorities.iter().map(Id::to_string).collect();
@@ -306,6 +315,12 @@ impl Tx {
             }
             for chunk in ids.chunks(BATCH * 5) {
                 index(&mut self.tx, chunk).await?;
+            }
+        }
+        if !self.dirty_measures.is_empty() {
+            let ids: Vec<String> = self.dirty_measures.iter().map(Id::to_string).collect();
+            for chunk in ids.chunks(crate::measures::CHUNK) {
+                crate::measures::refresh(&mut self.tx, chunk).await?;
             }
         }
         sqlx::query("INSERT INTO meta(key, value) VALUES ('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
@@ -351,6 +366,7 @@ struct Chain<'t> {
     dirty_actions: &'t mut BTreeSet<Id>,
     new_actions: &'t mut BTreeSet<Id>,
     dirty_authorities: &'t mut BTreeSet<Id>,
+    dirty_measures: &'t mut BTreeSet<Id>,
 }
 
 impl Chain<'_> {
@@ -426,10 +442,13 @@ impl Chain<'_> {
                 "authorities" => {
                     self.dirty_authorities.insert(p.id);
                 }
-                "updates" | "citations" => {
+                "updates" | "citations" | "assignments" => {
                     self.dirty_actions.extend(p.action_id);
                 }
                 _ => {}
+            }
+            if crate::measures::TABLES.contains(&table) {
+                self.dirty_measures.extend(if table == "actions" { Some(p.id) } else { p.action_id });
             }
             let entry = self.entry(table, id.clone(), op, before_text, Some(data.clone()));
             let hlc = self.stamp(p.remote_hlc.as_deref());
@@ -532,14 +551,17 @@ fn checkpoint_in_background(pool: sqlx::SqlitePool, wal_path: &std::path::Path) 
 const CHECKPOINT_AFTER_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Write the full-text entries of the given actions from their records (old entries are
-/// removed first by the caller).
+/// removed first by the caller). `tags` holds the status and the assigned offices as tokens
+/// (`query::search_tags` reads them; migration 8 explains why).
 async fn index(conn: &mut sqlx::SqliteConnection, ids: &[String]) -> Result<()> {
     sqlx::query(
-        "INSERT INTO action_search(rowid, number, title, body, updates, authorities) \
+        "INSERT INTO action_search(rowid, number, title, body, updates, authorities, tags) \
          SELECT a.seq, a.number, a.title, a.data->>'body', \
            (SELECT group_concat(u.data->>'text', ' ') FROM updates u WHERE u.action_id = a.id), \
            (SELECT group_concat(au.citation || ' ' || coalesce(au.data->>'title', ''), ' ') \
-              FROM citations c JOIN authorities au ON au.id = c.authority_id WHERE c.action_id = a.id) \
+              FROM citations c JOIN authorities au ON au.id = c.authority_id WHERE c.action_id = a.id), \
+           'xs' || replace(a.status, '_', '') || coalesce(' ' || (SELECT group_concat('xo' || replace(s.office_id, '-', ''), ' ') \
+              FROM assignments s WHERE s.action_id = a.id), '') \
          FROM actions a WHERE a.id IN (SELECT value FROM json_each(?1))",
     )
     .bind(serde_json::to_string(ids).expect("ids serialise"))
