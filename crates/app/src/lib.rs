@@ -547,14 +547,20 @@ impl App {
             let t = today();
             let report = s.measures(t, None, None, None).await?;
             // Trend: the measures for actions issued in each of the last twelve months.
-            let mut trend = Vec::new();
-            for back in (0..12).rev() {
-                let first = month_start(t, back);
-                let next = month_start(t, back - 1);
-                let last = next.pred_opt().unwrap_or(next);
-                let m = s.overall_measures(t, Some(first), Some(last)).await?;
-                trend.push(TrendPoint { month: first.format("%Y-%m").to_string(), measures: m });
-            }
+            let months: Vec<(NaiveDate, NaiveDate)> = (0..12)
+                .rev()
+                .map(|back| {
+                    let first = month_start(t, back);
+                    let next = month_start(t, back - 1);
+                    (first, next.pred_opt().unwrap_or(next))
+                })
+                .collect();
+            let measures = s.measures_per_period(t, &months).await?;
+            let trend = months
+                .iter()
+                .zip(measures)
+                .map(|((first, _), measures)| TrendPoint { month: first.format("%Y-%m").to_string(), measures })
+                .collect();
             Ok(Dashboard { report, trend })
         })
         .await

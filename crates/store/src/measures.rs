@@ -147,15 +147,54 @@ impl Store {
         Ok(MetricsReport { as_of: today, from, to, office: office.map(str::to_string), overall, per_office })
     }
 
-    /// The measures over the whole workspace for one period (the Dashboard's trend).
-    pub async fn overall_measures(&self, today: NaiveDate, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Measures> {
+    /// The measures over the whole workspace for each of several periods (the Dashboard's
+    /// twelve-month trend): one read of the days they cover, then a median per period.
+    pub async fn measures_per_period(&self, today: NaiveDate, periods: &[(NaiveDate, NaiveDate)]) -> Result<Vec<Measures>> {
         self.refresh_measures(&|_, _, _| {}).await?;
+        let (Some(lo), Some(hi)) = (periods.iter().map(|p| p.0).min(), periods.iter().map(|p| p.1).max()) else {
+            return Ok(vec![]);
+        };
         let mut conn = self.pool().begin().await?;
-        let span = Span::new(from, to);
-        let t = totals(&mut conn, today, &span, Some(&[ALL])).await?.remove(&ALL).map(|(_, t)| t).unwrap_or_default();
-        let median = median(&mut conn, ALL, &span, t.concurrences).await?;
-        Ok(t.measures(median))
+        let by_day = sqlx::query(&format!("SELECT day, {SUMS} FROM measure_counts WHERE office = 0 AND day BETWEEN ?1 AND ?2"))
+            .bind(day(lo))
+            .bind(day(hi))
+            .fetch_all(&mut *conn)
+            .await?;
+        let overdue = sqlx::query_as::<_, (i64, i64)>(
+            "SELECT day, count(*) FROM measure_open WHERE office = 0 AND suspense < ?3 AND day BETWEEN ?1 AND ?2 GROUP BY day",
+        )
+        .bind(day(lo))
+        .bind(day(hi))
+        .bind(day(today))
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::with_capacity(periods.len());
+        for (from, to) in periods {
+            let within = |d: i64| (day(*from)..=day(*to)).contains(&d);
+            let mut t = Totals::default();
+            for r in by_day.iter().filter(|r| within(r.get::<i64, _>(0))) {
+                add_sums(&mut t, r);
+            }
+            t.overdue_open = overdue.iter().filter(|(d, _)| within(*d)).map(|(_, n)| *n as u64).sum();
+            let median = median(&mut conn, ALL, &Span::new(Some(*from), Some(*to)), t.concurrences).await?;
+            out.push(t.measures(median));
+        }
+        Ok(out)
     }
+}
+
+/// The sums of `measure_counts` after its first column, in the order [`add_sums`] reads them.
+const SUMS: &str = "rows, measured, open, completed, on_time_within_scope, done_late, unassigned, without_opr, with_authority, \
+     with_risk, with_evaluation, several_offices, concurrences, concurrence_seconds";
+
+/// Add a row of [`SUMS`] (after one leading column) to `t`; returns its `rows`.
+fn add_sums(t: &mut Totals, r: &sqlx::sqlite::SqliteRow) -> i64 {
+    for (i, n) in t.flags.iter_mut().enumerate() {
+        *n += r.get::<i64, _>(2 + i) as u64;
+    }
+    t.concurrences += r.get::<i64, _>(13) as u64;
+    t.concurrence_seconds += r.get::<i64, _>(14);
+    r.get::<i64, _>(1)
 }
 
 /// The workspace's key in the tables.
@@ -183,11 +222,10 @@ async fn totals(
 ) -> Result<BTreeMap<i64, (i64, Totals)>> {
     let only = keys.map(|k| serde_json::to_string(k).expect("keys serialise"));
     let filter = if only.is_some() { "AND office IN (SELECT value FROM json_each(?3))" } else { "AND ?3 IS NULL" };
+    let sums: Vec<String> = SUMS.split(',').map(|c| format!("sum({})", c.trim())).collect();
     let rows = sqlx::query(&format!(
-        "SELECT office, sum(rows), sum(measured), sum(open), sum(completed), sum(on_time_within_scope), sum(done_late), \
-           sum(unassigned), sum(without_opr), sum(with_authority), sum(with_risk), sum(with_evaluation), sum(several_offices), \
-           sum(concurrences), sum(concurrence_seconds) \
-         FROM measure_counts WHERE day BETWEEN ?1 AND ?2 {filter} GROUP BY office"
+        "SELECT office, {} FROM measure_counts WHERE day BETWEEN ?1 AND ?2 {filter} GROUP BY office",
+        sums.join(", ")
     ))
     .bind(span.from)
     .bind(span.to)
@@ -197,12 +235,8 @@ async fn totals(
     let mut out = BTreeMap::new();
     for r in rows {
         let mut t = Totals::default();
-        for (i, n) in t.flags.iter_mut().enumerate() {
-            *n = r.get::<i64, _>(2 + i) as u64;
-        }
-        t.concurrences = r.get::<i64, _>(13) as u64;
-        t.concurrence_seconds = r.get::<i64, _>(14);
-        out.insert(r.get::<i64, _>(0), (r.get::<i64, _>(1), t));
+        let n = add_sums(&mut t, &r);
+        out.insert(r.get::<i64, _>(0), (n, t));
     }
     // Overdue: a seek per office to its open actions due before today.
     let listed = serde_json::to_string(&out.keys().collect::<Vec<_>>()).expect("keys serialise");

@@ -701,8 +701,24 @@ async fn apply_states<'a>(tx: &mut crate::write::Tx, states: impl Iterator<Item 
             taken.insert(format!("{table}:{key}:{k}"), id);
         }
     }
+    // An action has one outcome evaluation: two made on two desktops while apart cannot both be
+    // held here, so the second waits (parked) like a clashing office code, instead of failing
+    // every sync after it.
+    let evaluated: Vec<&str> =
+        states.iter().filter(|s| s.entity == "evaluations").filter_map(|s| s.data.get("action_id")?.as_str()).collect();
+    if !evaluated.is_empty() {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT action_id, id FROM evaluations WHERE action_id IN (SELECT value FROM json_each(?1))")
+                .bind(serde_json::to_string(&evaluated).expect("ids serialise"))
+                .fetch_all(tx.conn())
+                .await?;
+        for (action, id) in rows {
+            taken.insert(format!("evaluations:action:{action}"), id);
+        }
+    }
     let unique_key = |s: &RecordState| -> Option<String> {
         match s.entity.as_str() {
+            "evaluations" => Some(format!("evaluations:action:{}", s.data.get("action_id")?.as_str()?)),
             "offices" => Some(format!("offices:code:{}", s.data.get("code")?.as_str()?.to_uppercase())),
             "authorities" => Some(format!("authorities:citation:{}", s.data.get("citation")?.as_str()?.to_lowercase())),
             _ => None,

@@ -114,10 +114,12 @@ async fn assert_measures_agree(store: &Store, today: NaiveDate) {
         let pure = store.measures_from_files(today, office, from, to).await.unwrap();
         assert_eq!(kept, pure, "office {office:?}, from {from:?} to {to:?}, as of {today}");
     }
-    assert_eq!(
-        store.overall_measures(today, Some(today - Duration::days(31)), Some(today)).await.unwrap(),
-        store.measures_from_files(today, None, Some(today - Duration::days(31)), Some(today)).await.unwrap().overall,
-    );
+    let months = [(today - Duration::days(31), today), (today - Duration::days(400), today - Duration::days(200)), (today, today)];
+    let per_period = store.measures_per_period(today, &months).await.unwrap();
+    for ((from, to), kept) in months.iter().zip(per_period) {
+        let pure = store.measures_from_files(today, None, Some(*from), Some(*to)).await.unwrap().overall;
+        assert_eq!(kept, pure, "the workspace from {from} to {to}");
+    }
 }
 
 async fn run(seed: u64, actions: usize, steps: Vec<(usize, Step)>, today_shift: i64) {
@@ -144,10 +146,12 @@ async fn run(seed: u64, actions: usize, steps: Vec<(usize, Step)>, today_shift: 
     for d in ds.iter().chain(&ds) {
         d.sync().await;
     }
+    // Each desktop's sums equal its own records. (The two can still differ: an action evaluated
+    // on both while apart keeps each desktop's own evaluation, the other's parked — see
+    // `two_evaluations_of_one_action_made_apart_do_not_stop_sync` in replication.rs.)
     for d in ds {
         assert_measures_agree(&d.store, today).await;
     }
-    assert_eq!(a.store.measures(today, None, None, None).await.unwrap(), b.store.measures(today, None, None, None).await.unwrap());
 }
 
 proptest! {

@@ -255,3 +255,40 @@ async fn pipelined_pushes(backend: Backend) {
 both_backends! {
     pipelined_pushes_keep_every_change_in_order => pipelined_pushes;
 }
+
+/// Two desktops evaluate the same completed action while apart. An action holds one outcome
+/// evaluation, so neither desktop can take the other's: it waits (parked) instead of failing
+/// every sync after it, as it did (a UNIQUE constraint on the pull, found by the measures'
+/// property test). Each keeps its own; which one should stand is not decided here yet.
+async fn two_evaluations_apart(backend: Backend) {
+    let (_env, a, b) = pair(backend).await;
+    let sample = mandate_sample::generate(&mandate_sample::Options { actions: 20, ..Default::default() });
+    a.store.insert_records(&sample, &|_, _, _| {}).await.unwrap();
+    a.sync().await;
+    b.sync().await;
+    let mut done = None;
+    for x in &sample.actions {
+        let f = a.store.action_file(x.id).await.unwrap();
+        if f.action.status == mandate_domain::Status::Completed && f.evaluation.is_none() {
+            done = Some(x.id);
+            break;
+        }
+    }
+    let id = done.expect("the sample has a completed, unevaluated action");
+    a.store.evaluate(id, mandate_domain::OutcomeResult::Met, true, true, "from A", "").await.unwrap();
+    b.store.evaluate(id, mandate_domain::OutcomeResult::Met, false, true, "from B", "").await.unwrap();
+    a.sync().await;
+    let report = b.sync().await;
+    assert!(report.applied.parked >= 1, "A's evaluation waits on B: {report:?}");
+    a.sync().await;
+    b.sync().await;
+    for (d, evidence) in [(&a, "from A"), (&b, "from B")] {
+        let f = d.store.action_file(id).await.unwrap();
+        assert_eq!(f.evaluation.map(|e| e.evidence), Some(evidence.to_string()), "{} keeps its own", d.username);
+        assert_eq!(d.store.sync_status().await.unwrap().waiting, 0, "{} pushed everything", d.username);
+    }
+}
+
+both_backends! {
+    two_evaluations_of_one_action_made_apart_do_not_stop_sync => two_evaluations_apart;
+}
