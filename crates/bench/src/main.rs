@@ -220,7 +220,8 @@ async fn main() -> Result<()> {
         let sample = mandate_sample::generate(&mandate_sample::Options { actions: n, ..Default::default() });
         store.insert_records(&sample, &|_, _, _| {}).await?;
         store.close().await;
-        desktop::run(&dir.join("desktop.db"), &"5a".repeat(32), n)?;
+        workspace(dir, "empty.db").await?.close().await;
+        desktop::run(&dir.join("desktop.db"), &dir.join("empty.db"), &"5a".repeat(32), n)?;
         return Ok(());
     }
     // About 100k changes: the sample's actions carry ~9 records each.
@@ -518,7 +519,8 @@ async fn main() -> Result<()> {
         return Ok(());
     }
     out.lines.push(String::new());
-    out.lines.extend(desktop::run(&dir.join("full.db"), &"5a".repeat(32), n)?);
+    workspace(dir, "empty.db").await?.close().await;
+    out.lines.extend(desktop::run(&dir.join("full.db"), &dir.join("empty.db"), &"5a".repeat(32), n)?);
     out.lines.extend(book_section(dir, book_actions).await?);
     out.lines.push(String::new());
     out.lines.extend(sync::run(dir, sync_actions, sync_clients).await?);

@@ -369,9 +369,10 @@ impl Store {
         Some(format!("+a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})", args.len()))
     }
 
-    /// The MATCH expression for a filter's search, if it has one (see [`search_match`]).
-    async fn filter_match(&self, f: &ActionFilter) -> Result<Option<String>> {
-        let Some(text) = f.text.as_deref() else { return Ok(None) };
+    /// The MATCH expression for a filter's search, if it has one (see [`search_match`]), and
+    /// whether it carries the filter's office (then the office test is the index's).
+    async fn filter_match(&self, f: &ActionFilter) -> Result<(Option<String>, bool)> {
+        let Some(text) = f.text.as_deref() else { return Ok((None, false)) };
         let office_id = match &f.office {
             Some(code) => sqlx::query_scalar::<_, String>("SELECT id FROM offices WHERE code = ?1")
                 .bind(code.trim().to_uppercase())
@@ -380,20 +381,25 @@ impl Store {
                 .and_then(|id| id.parse().ok()),
             None => None,
         };
-        Ok(search_match(text, &f.statuses, office_id))
+        let m = search_match(text, &f.statuses, office_id);
+        let tagged = m.is_some() && office_id.is_some();
+        Ok((m, tagged))
     }
 
     /// The actions list: filtered, sorted, paged. `today` decides overdue and at-risk.
     pub async fn list_actions(&self, f: &ActionFilter, today: NaiveDate) -> Result<Vec<ListItem>> {
         let mut args = Vec::new();
         let mut w = f.where_clause(&today.to_string(), &mut args, false, false);
-        let fts = self.filter_match(f).await?;
+        let (fts, office_tagged) = self.filter_match(f).await?;
         // A search on its own is ranked; a search inside a filtered list keeps the list's order
         // (suspense), which the list indexes serve without ranking every match.
         let sort = f.sort.unwrap_or(if fts.is_some() && where_is_empty(&w) { Sort::Relevance } else { Sort::Suspense });
-        if !matches!(sort, Sort::Suspense | Sort::Relevance) {
+        let walk = !matches!(sort, Sort::Suspense | Sort::Relevance);
+        if walk || office_tagged {
+            // The MATCH already holds only the office's actions: no second test of each row.
+            let office = if office_tagged { None } else { f.office.clone() };
             args.clear();
-            w = f.where_clause(&today.to_string(), &mut args, false, true);
+            w = ActionFilter { office, ..f.clone() }.where_clause(&today.to_string(), &mut args, false, walk);
         }
         let limit = f.limit.map(i64::from).unwrap_or(-1);
         let cols = "a.id, a.number, a.title, a.kind, a.status, a.priority, a.suspense, a.percent, a.marking";
@@ -432,7 +438,7 @@ impl Store {
         let mut args = Vec::new();
         let w = f.where_clause(&today.to_string(), &mut args, true, false);
         let text_only = where_is_empty(&w) && f.office.is_none();
-        let sql = match self.filter_match(f).await? {
+        let sql = match self.filter_match(f).await?.0 {
             // A search alone is counted by the full-text index itself.
             Some(q) if text_only => {
                 args.push(q);
