@@ -364,12 +364,16 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("no stored document content with hash {sha256}")))
     }
 
-    /// The text part of a filter. The unary `+` keeps SQLite from driving the query off the
-    /// (possibly large) set of matches and reading every matching row: it walks the list index in
-    /// order and tests membership, stopping after a page.
-    fn text_clause(fts: Option<&String>, args: &mut Vec<String>) -> Option<String> {
+    /// The MATCH part of a list. Usually with a unary `+`, which keeps SQLite from driving the
+    /// query off the (possibly large) set of matches and reading every matching row: it walks the
+    /// list index in order and tests membership, stopping after a page. With `drive`, the words
+    /// and the office's and status's tags have already narrowed the matches to a few hundred or
+    /// thousand: reading those and sorting them beats walking the index (1–10 ms instead of 4–12
+    /// at 100k actions, most when the matches are fewer than a page).
+    fn text_clause(fts: Option<&String>, args: &mut Vec<String>, drive: bool) -> Option<String> {
         args.push(fts?.clone());
-        Some(format!("+a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})", args.len()))
+        let plus = if drive { "" } else { "+" };
+        Some(format!("{plus}a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})", args.len()))
     }
 
     /// The MATCH expression for a filter's search, if it has one (see [`search_match`]), and
@@ -420,7 +424,7 @@ impl Store {
                 )
             }
             (_, sort) => {
-                if let Some(clause) = Self::text_clause(fts.as_ref(), &mut args) {
+                if let Some(clause) = Self::text_clause(fts.as_ref(), &mut args, words && office_tagged) {
                     w.push_str(" AND ");
                     w.push_str(&clause);
                 }
