@@ -48,13 +48,12 @@ fn shared_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/federal-register")
 }
 
-/// The anchor: rows of ~510 bytes into a plain SQLCipher table with an FTS5 trigger, through sqlx,
-/// one INSERT per row (anchor ~5.7k rows/s) and 50 rows per INSERT (anchor ~26k rows/s without FTS).
-async fn anchor_bulk(dir: &Path, n: usize, per_statement: usize, fts: bool) -> Result<f64> {
-    let path = dir.join(format!("anchor-{per_statement}-{fts}.db"));
+/// A plain SQLCipher file for an anchor: a raw key, WAL, `synchronous=NORMAL`, no statement
+/// logging — the settings `../shared/PERFORMANCE-ANCHORS.md` names.
+async fn anchor_connection(path: &Path) -> Result<sqlx::SqliteConnection> {
     let hex: String = (0..32).map(|i| format!("{:02x}", (i * 37 + 11) % 256)).collect();
     let mut c = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&path)
+        .filename(path)
         .create_if_missing(true)
         .pragma("key", format!("\"x'{hex}'\""))
         .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
@@ -64,6 +63,14 @@ async fn anchor_bulk(dir: &Path, n: usize, per_statement: usize, fts: bool) -> R
         .await?;
     let v: String = sqlx::query_scalar("PRAGMA cipher_version").fetch_one(&mut c).await?;
     anyhow::ensure!(!v.is_empty(), "SQLCipher not linked");
+    Ok(c)
+}
+
+/// The anchor: rows of ~510 bytes into a plain SQLCipher table with an FTS5 trigger, through sqlx,
+/// one INSERT per row (anchor ~5.7k rows/s) and 50 rows per INSERT (anchor ~26k rows/s without FTS).
+async fn anchor_bulk(dir: &Path, n: usize, per_statement: usize, fts: bool) -> Result<f64> {
+    let path = dir.join(format!("anchor-{per_statement}-{fts}.db"));
+    let mut c = anchor_connection(&path).await?;
     sqlx::query("CREATE TABLE t(id INTEGER PRIMARY KEY, title TEXT, body TEXT)").execute(&mut c).await?;
     if fts {
         sqlx::query("CREATE VIRTUAL TABLE t_fts USING fts5(title, body, content='t', content_rowid='id')").execute(&mut c).await?;
@@ -99,16 +106,7 @@ async fn anchor_bulk(dir: &Path, n: usize, per_statement: usize, fts: bool) -> R
 /// filter returning 200 rows, and of an FTS5 `ORDER BY rank` over the ~47% of rows that match.
 async fn anchor_queries(dir: &Path, n: usize, runs: usize) -> Result<(Duration, Duration, usize)> {
     let path = dir.join("anchor-queries.db");
-    let hex: String = (0..32).map(|i| format!("{:02x}", (i * 41 + 7) % 256)).collect();
-    let mut c = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&path)
-        .create_if_missing(true)
-        .pragma("key", format!("\"x'{hex}'\""))
-        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
-        .disable_statement_logging()
-        .connect()
-        .await?;
+    let mut c = anchor_connection(&path).await?;
     sqlx::query("CREATE TABLE t(id INTEGER PRIMARY KEY, grp INTEGER, title TEXT, body TEXT)").execute(&mut c).await?;
     sqlx::query("CREATE INDEX t_grp ON t(grp, id)").execute(&mut c).await?;
     sqlx::query("CREATE VIRTUAL TABLE t_fts USING fts5(title, body, content='t', content_rowid='id')").execute(&mut c).await?;
@@ -127,7 +125,6 @@ async fn anchor_queries(dir: &Path, n: usize, runs: usize) -> Result<(Duration, 
     sqlx::query("INSERT INTO t_fts(t_fts) VALUES ('rebuild')").execute(&mut *tx).await?;
     tx.commit().await?;
     let (mut filter, mut ranked) = (vec![], vec![]);
-    let mut matches = 0;
     for i in 0..runs {
         let t = Instant::now();
         let rows = sqlx::query("SELECT id, title, body FROM t WHERE grp = ? ORDER BY id LIMIT 200")
@@ -141,10 +138,8 @@ async fn anchor_queries(dir: &Path, n: usize, runs: usize) -> Result<(Duration, 
         ranked.push(t.elapsed());
         anyhow::ensure!(rows.len() == 200, "anchor search returned {}", rows.len());
     }
-    if matches == 0 {
-        matches =
-            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM t_fts WHERE t_fts MATCH 'hurricane'").fetch_one(&mut c).await? as usize;
-    }
+    let matches =
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM t_fts WHERE t_fts MATCH 'hurricane'").fetch_one(&mut c).await? as usize;
     c.close().await?;
     Ok((pct(filter, 0.95), pct(ranked, 0.95), matches))
 }

@@ -370,7 +370,7 @@ impl Store {
     /// and the office's and status's tags have already narrowed the matches to a few hundred or
     /// thousand: reading those and sorting them beats walking the index (1–10 ms instead of 4–12
     /// at 100k actions, most when the matches are fewer than a page).
-    fn text_clause(fts: Option<&String>, args: &mut Vec<String>, drive: bool) -> Option<String> {
+    fn match_clause(fts: Option<&String>, args: &mut Vec<String>, drive: bool) -> Option<String> {
         args.push(fts?.clone());
         let plus = if drive { "" } else { "+" };
         Some(format!("{plus}a.seq IN (SELECT rowid FROM action_search WHERE action_search MATCH ?{})", args.len()))
@@ -424,7 +424,7 @@ impl Store {
                 )
             }
             (_, sort) => {
-                if let Some(clause) = Self::text_clause(fts.as_ref(), &mut args, words && office_tagged) {
+                if let Some(clause) = Self::match_clause(fts.as_ref(), &mut args, words && office_tagged) {
                     w.push_str(" AND ");
                     w.push_str(&clause);
                 }
