@@ -1,7 +1,7 @@
 //! The Briefing book screen: choose actions and options, save the setup as a template, print.
 
 use crate::{invalid, App, Result};
-use mandate_briefing::{output, BookData, BookOptions};
+use mandate_briefing::{output, BookData, BookOptions, Recipient};
 use mandate_domain::*;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -26,6 +26,19 @@ pub struct BriefResult {
     pub files: Vec<String>,
     pub pages: u32,
     pub actions: u32,
+    /// One entry per file written, in the same order: a recipient limited to some offices gets
+    /// fewer actions and pages than the whole book.
+    pub copies: Vec<BookCopy>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct BookCopy {
+    pub file: String,
+    pub pages: u32,
+    pub actions: u32,
+    /// Selected actions left out because the recipient's offices may not see them.
+    pub withheld: u32,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -64,18 +77,111 @@ pub async fn print_book(
             "the selection matched no actions, so there is no book to print; check the view or filters (the actions list with the same filters shows what they match)",
         ));
     }
+    let recipients: Vec<Recipient> = recipients.iter().map(|r| r.parse::<Recipient>().map_err(invalid)).collect::<Result<_>>()?;
     let data = BookData { actions: s.action_files(&ids, progress).await?, offices: s.all::<Office>().await? };
     let n = data.actions.len() as u32;
+    let limited = recipients.iter().any(|r| !r.offices.is_empty());
     if html {
+        if limited {
+            return Err(invalid(
+                "copies limited to a recipient's offices are printed as PDF; choose PDF, or name recipients without offices",
+            ));
+        }
         let page = mandate_briefing::html_book(&data, options).map_err(|e| invalid(e.to_string()))?;
         output::write_whole(out, page.as_bytes()).map_err(|e| invalid(e.to_string()))?;
-        return Ok(BriefResult { files: vec![out.display().to_string()], pages: 0, actions: n });
+        let file = out.display().to_string();
+        return Ok(BriefResult {
+            files: vec![file.clone()],
+            pages: 0,
+            actions: n,
+            copies: vec![BookCopy { file, pages: 0, actions: n, withheld: 0 }],
+        });
     }
-    let book = mandate_briefing::pdf_book(&data, options, &mut |d, t| progress("Laying out pages", d as u64, t as u64))
-        .map_err(|e| invalid(e.to_string()))?;
-    let files = output::write_pdfs(&book, out, recipients, &mut |d, t| progress("Writing PDF", d as u64, t as u64))
-        .map_err(|e| invalid(e.to_string()))?;
-    Ok(BriefResult { files: files.iter().map(|f| f.display().to_string()).collect(), pages: book.page_count() as u32, actions: n })
+    let lay_out = |data: &BookData, options: &BookOptions, what: &str| {
+        mandate_briefing::pdf_book(data, options, &mut |d, t| progress(what, d as u64, t as u64)).map_err(|e| invalid(e.to_string()))
+    };
+    if !limited {
+        let book = lay_out(&data, options, "Laying out pages")?;
+        let names: Vec<String> = recipients.into_iter().map(|r| r.name).collect();
+        let files = output::write_pdfs(&book, out, &names, &mut |d, t| progress("Writing PDF", d as u64, t as u64))
+            .map_err(|e| invalid(e.to_string()))?;
+        let pages = book.page_count() as u32;
+        let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let copies = files.iter().map(|f| BookCopy { file: f.clone(), pages, actions: n, withheld: 0 }).collect();
+        return Ok(BriefResult { files, pages, actions: n, copies });
+    }
+    // Actions the book refers to without printing them (a parent, a relation's other end): a
+    // copy names them only if its recipient may see them too.
+    let selected: std::collections::HashSet<Id> = data.actions.iter().map(|f| f.action.id).collect();
+    let referred: std::collections::BTreeSet<Id> =
+        data.actions.iter().flat_map(|f| f.related.iter().map(|b| b.id)).filter(|id| !selected.contains(id)).collect();
+    let referred = s.action_files(&referred.into_iter().collect::<Vec<_>>(), &|_, _, _| {}).await?;
+    // Every copy is laid out before any is written: a recipient who may see nothing, or an
+    // office code that names no office, leaves no files behind.
+    let mut books = Vec::new();
+    for (i, r) in recipients.iter().enumerate() {
+        let copy = copy_for(&data, &referred, r)?;
+        let mut o = options.clone();
+        o.withheld = n - copy.actions.len() as u32;
+        let book = lay_out(&copy, &o, &format!("Laying out copy {} of {}", i + 1, recipients.len()))?;
+        books.push((book, copy.actions.len() as u32, o.withheld));
+    }
+    let mut copies = Vec::new();
+    for (i, (r, (book, actions, withheld))) in recipients.iter().zip(&books).enumerate() {
+        let path = output::copy_path(out, i + 1, &r.name);
+        let bytes = book.pdf(Some((i + 1, &r.name))).map_err(|e| invalid(e.to_string()))?;
+        output::write_whole(&path, &bytes).map_err(|e| invalid(e.to_string()))?;
+        progress("Writing PDF", i as u64 + 1, recipients.len() as u64);
+        let file = path.display().to_string();
+        copies.push(BookCopy { file, pages: book.page_count() as u32, actions: *actions, withheld: *withheld });
+    }
+    let pages = copies.iter().map(|c| c.pages).max().unwrap_or(0);
+    Ok(BriefResult { files: copies.iter().map(|c| c.file.clone()).collect(), pages, actions: n, copies })
+}
+
+/// A recipient's share of the book: every action when they name no offices, otherwise only
+/// those one of their offices may see under the server's rule ([`replication::office_may_see`]),
+/// and within those, references (parent, sub-taskers, relations) only to actions they may see
+/// as well — `referred` holds the files of referenced actions outside the selection.
+fn copy_for(data: &BookData, referred: &[ActionFile], r: &Recipient) -> Result<BookData> {
+    if r.offices.is_empty() {
+        return Ok(data.clone());
+    }
+    let mut ids = Vec::new();
+    for code in &r.offices {
+        match data.offices.iter().find(|o| o.code.eq_ignore_ascii_case(code)) {
+            Some(o) => ids.push(o.id),
+            None => return Err(invalid(format!("recipient `{}`: there is no office with code `{code}`", r.name))),
+        }
+    }
+    let visible: std::collections::HashSet<Id> = data
+        .actions
+        .iter()
+        .chain(referred)
+        .filter(|f| ids.iter().any(|&o| replication::office_may_see(o, f)))
+        .map(|f| f.action.id)
+        .collect();
+    let actions: Vec<ActionFile> = data
+        .actions
+        .iter()
+        .filter(|f| visible.contains(&f.action.id))
+        .map(|f| {
+            let mut f = f.clone();
+            f.related.retain(|b| visible.contains(&b.id));
+            f.relations.retain(|x| visible.contains(&x.target_id));
+            f.inverse_relations.retain(|x| visible.contains(&x.action_id));
+            f
+        })
+        .collect();
+    if actions.is_empty() {
+        return Err(invalid(format!(
+            "recipient `{}`: {} may see none of the {} selected actions, so their copy would be empty; nothing was written",
+            r.name,
+            r.offices.join(", "),
+            data.actions.len()
+        )));
+    }
+    Ok(BookData { actions, offices: data.offices.clone() })
 }
 
 impl App {

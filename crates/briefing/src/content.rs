@@ -162,6 +162,13 @@ pub fn compose(data: &BookData, options: &BookOptions) -> Result<Content, Conten
     push("Version", &options.version);
     push("Contents", &format!("{} actions in {} tabs", data.actions.len(), tabs.len()));
     push("Distribution", &options.distribution.join("; "));
+    if options.withheld > 0 {
+        let n = options.withheld;
+        push(
+            "Withheld",
+            &format!("{n} selected action{} not in this copy (recipient's offices may not see them)", if n == 1 { " is" } else { "s are" }),
+        );
+    }
 
     let mut toc = Vec::new();
     let mut parts = Vec::new();

@@ -16,7 +16,7 @@ pub mod output;
 pub mod print;
 
 pub use content::{compose, BookData, Content, ContentError};
-pub use options::{BookOptions, Grouping, Paper, PickedTab, Sections};
+pub use options::{BookOptions, Grouping, Paper, PickedTab, Recipient, Sections};
 pub use print::{copy_label, lay_out, PrintedBook};
 
 /// Composes and lays out a book, ready to write as PDF.

@@ -188,6 +188,10 @@ pub struct BookOptions {
     /// Tab names to put first, in this order (the rest follow in their natural order).
     pub tab_order: Vec<String>,
     pub sections: Sections,
+    /// How many selected actions this copy leaves out because its recipient's offices may not
+    /// see them (see [`Recipient`]); the cover says how many, never which.
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub withheld: u32,
 }
 
 impl Default for BookOptions {
@@ -209,6 +213,7 @@ impl Default for BookOptions {
             tabs: Vec::new(),
             tab_order: Vec::new(),
             sections: Sections::default(),
+            withheld: 0,
         }
     }
 }
@@ -235,5 +240,49 @@ mod tests {
         // Templates saved by older versions lack newer fields: they take defaults.
         let partial: BookOptions = serde_json::from_str(r#"{"title":"T"}"#).unwrap();
         assert_eq!(partial.sections, Sections::default());
+    }
+}
+
+/// Who a numbered copy is for: `J. Smith`, or `J. Smith=OGC,OMB` when the copy holds only what
+/// those offices may see (a recipient's need to know follows the offices they speak for).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipient {
+    pub name: String,
+    /// Office codes, upper case; empty means the whole book.
+    pub offices: Vec<String>,
+}
+
+impl FromStr for Recipient {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, offices) = match s.split_once('=') {
+            Some((name, list)) => {
+                let offices: Vec<String> = list.split(',').map(|o| o.trim().to_uppercase()).filter(|o| !o.is_empty()).collect();
+                if offices.is_empty() {
+                    return Err(format!("recipient `{s}`: after `=` name at least one office code (\"J. Smith=OGC,OMB\")"));
+                }
+                (name, offices)
+            }
+            None => (s, Vec::new()),
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(format!("recipient `{s}` has no name (\"J. Smith\" or \"J. Smith=OGC,OMB\")"));
+        }
+        Ok(Recipient { name: name.to_string(), offices })
+    }
+}
+
+#[cfg(test)]
+mod recipient_tests {
+    use super::Recipient;
+
+    #[test]
+    fn recipients_name_their_offices_after_an_equals_sign() {
+        let r: Recipient = " J. Smith = ogc, OMB ,".parse().unwrap();
+        assert_eq!(r, Recipient { name: "J. Smith".into(), offices: vec!["OGC".into(), "OMB".into()] });
+        assert_eq!("Zoë".parse::<Recipient>().unwrap().offices, Vec::<String>::new());
+        assert!("J. Smith=".parse::<Recipient>().unwrap_err().contains("at least one office"));
+        assert!("=OGC".parse::<Recipient>().unwrap_err().contains("no name"));
     }
 }

@@ -729,7 +729,9 @@ pub struct BriefArgs {
     #[arg(long)]
     pub draft: bool,
     /// Make a numbered copy for this person, watermarked with their name (repeatable).
-    #[arg(allow_hyphen_values = true, long = "recipient", value_name = "NAME")]
+    /// `NAME=OFFICE,OFFICE` limits the copy to the actions those offices may see (the agency
+    /// server's rule); its cover says how many were withheld, never which.
+    #[arg(allow_hyphen_values = true, long = "recipient", value_name = "NAME[=OFFICES]")]
     pub recipients: Vec<String>,
     /// letter or a4.
     #[arg(long)]

@@ -149,11 +149,12 @@ pub async fn brief(s: &Store, a: &BriefArgs, today: NaiveDate, progress: &(dyn F
     if let Some(name) = &a.save_template {
         eprintln!("Saved briefing-book template `{name}`");
     }
-    for f in &r.files {
-        if r.pages > 0 {
-            eprintln!("Wrote {f} ({} pages, {} actions)", r.pages, r.actions);
+    for c in &r.copies {
+        let withheld = if c.withheld > 0 { format!(", {} withheld", c.withheld) } else { String::new() };
+        if c.pages > 0 {
+            eprintln!("Wrote {} ({} pages, {} actions{withheld})", c.file, c.pages, c.actions);
         } else {
-            eprintln!("Wrote {f} ({} actions)", r.actions);
+            eprintln!("Wrote {} ({} actions)", c.file, c.actions);
         }
     }
     Ok(())

@@ -197,6 +197,91 @@ fn a_sample_book_passes_the_print_checks() {
     assert!(!copies.exists(), "with recipients only the copies are written");
 }
 
+/// A recipient named with offices gets only what those offices may see (the agency server's
+/// rule): two recipients, two different action sets, checked with pdftotext, the outline and
+/// the document information; no withheld title appears anywhere in a copy.
+#[test]
+fn each_recipient_copy_holds_only_what_their_offices_may_see() {
+    let ws = new_ws();
+    ws.ok(&["sample", "--actions", "30"]);
+    let all: Vec<(String, String)> = ws
+        .json(&["action", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["number"].as_str().unwrap().to_string(), i["title"].as_str().unwrap().to_string()))
+        .collect();
+    let offices: Vec<String> =
+        ws.json(&["office", "list"]).as_array().unwrap().iter().map(|o| o["code"].as_str().unwrap().to_string()).collect();
+    let seen_by = |code: &str| -> Vec<String> {
+        ws.json(&["action", "list", "--office", code])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["number"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Two offices that each see some, but not all, of the actions, and not the same ones.
+    let mut picked: Vec<(String, Vec<String>)> = Vec::new();
+    for o in &offices {
+        let sees = seen_by(o);
+        if !sees.is_empty() && sees.len() < all.len() && picked.iter().all(|(_, s)| *s != sees) {
+            picked.push((o.clone(), sees));
+        }
+        if picked.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(picked.len(), 2, "the sample has two offices with different assignments: {offices:?}");
+    // A relation from an action the first copy shows to one it withholds: the copy must not
+    // name the other end.
+    let hidden = all.iter().map(|(m, _)| m).find(|m| !picked[0].1.contains(m)).unwrap();
+    let related = picked[0].1.iter().any(|m| ws.run(&["relate", m, "--kind", "see_also", "--to", hidden]).status.success());
+    assert!(related, "one of the first office's actions can still be related");
+    let out = ws.path("need.pdf");
+    let r1 = format!("A. Reader={}", picked[0].0);
+    let r2 = format!("B. Reader={}", picked[1].0.to_lowercase());
+    let log = brief(&ws, &out, &["--all", "--recipient", &r1, "--recipient", &r2]);
+    for (n, (file, (_, sees))) in ["need-copy-1-a-reader.pdf", "need-copy-2-b-reader.pdf"].iter().zip(&picked).enumerate() {
+        let path = ws.path(file);
+        tool("qpdf", &["--check", path.to_str().unwrap()]);
+        let text = squash(&pages(&path, false).join(" "));
+        let outline: Vec<String> = outline_titles(&path).into_iter().map(|(_, t)| squash(&t)).collect();
+        let info = tool("pdfinfo", &[path.to_str().unwrap()]);
+        for (number, title) in &all {
+            let title = squash(title);
+            if sees.contains(number) {
+                assert!(text.contains(&title), "copy {} lacks {number} ({title}), which its office may see", n + 1);
+            } else {
+                // Sample follow-ups repeat an earlier title with a suffix: such a title is
+                // checked by its number only.
+                let shown_within = all.iter().any(|(m, t)| sees.contains(m) && squash(t).contains(&title));
+                let at = text.find(&format!("{number} ")).or(if shown_within { None } else { text.find(&title) });
+                assert!(at.is_none(), "copy {} shows withheld {number}: …{}…", n + 1, &text[at.unwrap().saturating_sub(100)..][..300]);
+                let names = |t: &str| t.contains(number.as_str()) || (!shown_within && t.contains(&title));
+                assert!(!outline.iter().any(|t| names(t)), "copy {} bookmarks withheld {number}", n + 1);
+                assert!(!names(&info), "copy {} metadata names withheld {number}", n + 1);
+            }
+        }
+        let withheld = all.len() - sees.len();
+        assert!(text.contains(&format!("{} actions in", sees.len())), "copy {} counts only its own actions", n + 1);
+        assert!(text.contains(&format!("{withheld} selected action")), "copy {} cover says how many were withheld", n + 1);
+        assert!(log.contains(&format!("{} actions, {withheld} withheld", sees.len())), "{log}");
+    }
+    assert_ne!(std::fs::read(ws.path("need-copy-1-a-reader.pdf")).unwrap().len(), 0);
+
+    // An office code that names no office, or an office that may see nothing, writes nothing.
+    ws.ok(&["office", "add", "--code", "NEWBY", "--name", "Newly created office"]);
+    for (arg, says) in [("C. Reader=NOPE", "no office with code `NOPE`"), ("C. Reader=NEWBY", "may see none of the 30 selected actions")] {
+        let bad = ws.path("bad.pdf");
+        let o =
+            ws.run(&["brief", "--out", bad.to_str().unwrap(), "--as-of", AS_OF, "--all", "--recipient", "D. Whole", "--recipient", arg]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(says), "{err}");
+        assert!(!ws.path("bad-copy-1-d-whole.pdf").exists(), "a refused request writes no copy at all");
+    }
+}
+
 /// pdftotext -bbox: (page, xMin, xMax, word) for every word, and the page width.
 fn word_boxes(pdf: &Path) -> (f32, Vec<(usize, f32, f32, String)>) {
     let html = tool("pdftotext", &["-bbox", pdf.to_str().unwrap(), "-"]);

@@ -487,6 +487,19 @@ pub fn can_see(caller: &Caller, access: Option<&ActionAccess>) -> bool {
     access.issuer_office.as_ref() == Some(office) || access.assignees.iter().any(|(o, _)| o == office)
 }
 
+/// May an office see this action, by [`can_see`] — the rule the agency server uses — with
+/// the access the action's own file shows (its assignees). Used for a recipient's copy of a
+/// briefing book. The issuing office is known only to the server, so an office that issued an
+/// action but holds no assignment on it is not shown it here: a copy withholds rather than
+/// guesses.
+pub fn office_may_see(office_id: Id, file: &crate::model::ActionFile) -> bool {
+    let access = ActionAccess {
+        issuer_office: None,
+        assignees: file.assignments.iter().map(|x| (x.office_id.to_string(), x.role.as_str().to_string())).collect(),
+    };
+    can_see(&Caller { role: ServerRole::Staff, office_id: Some(office_id.to_string()) }, Some(&access))
+}
+
 /// May `caller` make `change`? `current` is the record's current data on the server (for
 /// assignments: whose assignment it is); `access` the offices of the action it belongs to.
 /// The error says which rule refused it, in words for the desktop to show.

@@ -239,6 +239,23 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
     s.go("#/brief")?;
     s.wait_text("#bk-tpl", "the saved template", |t| t.contains("Weekly principal's book"))?;
     let _ = std::fs::remove_file(&out);
+    // Copies per recipient: one whole, one holding only what OGC may see, its count of
+    // withheld actions shown beside it.
+    let copies = std::env::temp_dir().join(format!("mandate-e2e-copies-{}.pdf", std::process::id()));
+    s.type_into("#bk-out", &copies.display().to_string())?;
+    s.type_into("#bk-rcpt", "A. Whole; B. Counsel=OGC")?;
+    s.click("#bk-generate")?;
+    let result = s.wait_text("#bk-result", "the recipients' copies", |t| t.contains("withheld"))?;
+    for f in ["copy-1-a-whole", "copy-2-b-counsel"] {
+        let path = copies.with_file_name(format!("mandate-e2e-copies-{}-{f}.pdf", std::process::id()));
+        let pdf = std::fs::read(&path).with_context(|| format!("the copy at {}", path.display()))?;
+        if !pdf.starts_with(b"%PDF-") {
+            bail!("{} is not a book", path.display());
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+    println!("  per-recipient copies printed from the window: {result}");
+    ctx.check_screen(s, "11c-briefing-book-copies")?;
 
     // Settings: preferences saved; re-encryption under a new key gives a new recovery code.
     s.go("#/settings")?;
