@@ -78,7 +78,14 @@ pub async fn print_book(
         ));
     }
     let recipients: Vec<Recipient> = recipients.iter().map(|r| r.parse::<Recipient>().map_err(invalid)).collect::<Result<_>>()?;
-    let data = BookData { actions: s.action_files(&ids, progress).await?, offices: s.all::<Office>().await? };
+    let actions = s.action_files(&ids, progress).await?;
+    let mut custody = std::collections::HashMap::new();
+    if options.sections.custody {
+        for f in &actions {
+            custody.insert(f.action.id, s.custody(&f.action.id.to_string()).await?.1);
+        }
+    }
+    let data = BookData { actions, offices: s.all::<Office>().await?, custody };
     let n = data.actions.len() as u32;
     let limited = recipients.iter().any(|r| !r.offices.is_empty());
     if html {
@@ -181,7 +188,7 @@ fn copy_for(data: &BookData, referred: &[ActionFile], r: &Recipient) -> Result<B
             data.actions.len()
         )));
     }
-    Ok(BookData { actions, offices: data.offices.clone() })
+    Ok(BookData { actions, offices: data.offices.clone(), custody: data.custody.clone() })
 }
 
 impl App {

@@ -135,6 +135,8 @@ pub struct ActionView {
     /// green / amber / red / none.
     pub stoplight: String,
     pub history: Vec<mandate_store::audit::Entry>,
+    /// Which office held the action when, replayed from the audit trail (the timeline).
+    pub custody: Vec<mandate_domain::custody::Hold>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -173,6 +175,8 @@ pub struct TrendPoint {
 pub struct Dashboard {
     pub report: MetricsReport,
     pub trend: Vec<TrendPoint>,
+    /// Per office: days it holds an action before acknowledging and before answering.
+    pub custody: Vec<mandate_domain::custody::OfficeCustody>,
 }
 
 /// A new action as the form sends it: issued and assigned in one go when it says so.
@@ -561,7 +565,7 @@ impl App {
                 .zip(measures)
                 .map(|((first, _), measures)| TrendPoint { month: first.format("%Y-%m").to_string(), measures })
                 .collect();
-            Ok(Dashboard { report, trend })
+            Ok(Dashboard { report, trend, custody: s.custody_by_office().await? })
         })
         .await
     }
@@ -628,7 +632,9 @@ async fn view(s: &Store, key: &str) -> Result<ActionView> {
     let offices = s.all::<Office>().await?.into_iter().map(|o| (o.id.to_string(), format!("{} — {}", o.code, o.name))).collect();
     let t = today();
     let history = s.audit_history(&id.to_string()).await?;
+    let (_, custody) = s.custody(&id.to_string()).await?;
     Ok(ActionView {
+        custody,
         steps: steps::states(&file, s.actor()),
         overdue: file.action.is_overdue(t),
         stoplight: stoplight(file.action.suspense, file.action.status, t, reminder_days(s) as i64).into(),

@@ -74,7 +74,11 @@ pub async fn run(dir: &Path, store: Store, db: &Path, key_hex: &str, actions: us
         .select_actions(&mandate_domain::BookSelection { filter: Some(Default::default()), ..Default::default() }, crate::today())
         .await?;
     let t = Instant::now();
-    let data = mandate_briefing::BookData { actions: store.action_files(&ids, &|_, _, _| {}).await?, offices: store.all().await? };
+    let data = mandate_briefing::BookData {
+        actions: store.action_files(&ids, &|_, _, _| {}).await?,
+        offices: store.all().await?,
+        ..Default::default()
+    };
     let load = t.elapsed();
     store.close().await;
     let options = mandate_briefing::BookOptions {

@@ -13,6 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 pub struct BookData {
     pub actions: Vec<ActionFile>,
     pub offices: Vec<Office>,
+    /// Each action's chain of custody (by action id), replayed from the audit trail by the
+    /// store; an action without an entry prints no custody section.
+    pub custody: std::collections::HashMap<Id, Vec<mandate_domain::custody::Hold>>,
 }
 
 /// One block of content.
@@ -127,6 +130,7 @@ fn pct(v: Option<f64>) -> String {
 struct Ctx<'a> {
     offices: HashMap<Id, &'a Office>,
     today: NaiveDate,
+    as_of: chrono::DateTime<chrono::Utc>,
 }
 
 impl Ctx<'_> {
@@ -143,7 +147,7 @@ pub fn compose(data: &BookData, options: &BookOptions) -> Result<Content, Conten
     if data.actions.is_empty() {
         return Err(ContentError::Empty);
     }
-    let ctx = Ctx { offices: data.offices.iter().map(|o| (o.id, o)).collect(), today: options.as_of.date_naive() };
+    let ctx = Ctx { offices: data.offices.iter().map(|o| (o.id, o)).collect(), today: options.as_of.date_naive(), as_of: options.as_of };
     let marking = options.marking.clone().unwrap_or_else(|| Marking::highest(data.actions.iter().map(|f| &f.action.marking)));
     let as_of_text = options.as_of.format("%Y-%m-%d %H:%M UTC").to_string();
     let tabs = group(data, options, &ctx)?;
@@ -199,7 +203,7 @@ pub fn compose(data: &BookData, options: &BookOptions) -> Result<Content, Conten
         for (i, f) in files.iter().enumerate() {
             let anchor = format!("action-{}", f.action.id);
             toc.push(TocEntry { level: 1, title: format!("{} — {}", f.action.number, f.action.title), anchor: anchor.clone() });
-            let mut part = action_part(f, &ctx, options);
+            let mut part = action_part(f, &ctx, options, data.custody.get(&f.action.id));
             part.anchors = vec![anchor];
             part.running_head = running_head.clone();
             if !s.dividers && i == 0 {
@@ -379,7 +383,7 @@ fn measures_rows(m: &Measures) -> Vec<Vec<String>> {
     ]
 }
 
-fn action_part(f: &ActionFile, ctx: &Ctx, options: &BookOptions) -> Part {
+fn action_part(f: &ActionFile, ctx: &Ctx, options: &BookOptions, custody: Option<&Vec<mandate_domain::custody::Hold>>) -> Part {
     let a = &f.action;
     let s = &options.sections;
     let mut blocks = Vec::new();
@@ -462,6 +466,7 @@ fn action_part(f: &ActionFile, ctx: &Ctx, options: &BookOptions) -> Part {
                 rows,
             });
         }
+
         let pending: Vec<&ExtensionRequest> = f.extensions.iter().collect();
         if !pending.is_empty() {
             let rows = pending
@@ -477,6 +482,44 @@ fn action_part(f: &ActionFile, ctx: &Ctx, options: &BookOptions) -> Part {
                 .collect();
             blocks.push(Block::Table { columns: vec![col("Extension to", 1.2), col("Justification", 3.3), col("Decision", 1.8)], rows });
         }
+    }
+    if let Some(holds) = custody.filter(|h| s.custody && !h.is_empty()) {
+        blocks.push(Block::Heading("Chain of custody".into()));
+        let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
+        let after = |from: chrono::DateTime<chrono::Utc>, t: Option<chrono::DateTime<chrono::Utc>>| match t {
+            Some(t) => format!("{} ({:.1} d)", at(t), (t - from).num_seconds().max(0) as f64 / 86_400.0),
+            None => "—".into(),
+        };
+        let rows = holds
+            .iter()
+            .map(|h| {
+                let until = match (h.until, h.ended) {
+                    (Some(u), Some(why)) => format!("{} ({})", at(u), hold_end(why)),
+                    _ => "holds it".into(),
+                };
+                vec![
+                    ctx.office_code(h.office_id),
+                    h.role.label().to_string(),
+                    at(h.from),
+                    after(h.from, h.acknowledged),
+                    after(h.from, h.answered),
+                    until,
+                    format!("{:.1}", h.seconds_held(ctx.as_of) as f64 / 86_400.0),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table {
+            columns: vec![
+                col("Office", 0.9),
+                col("Role", 0.6),
+                col("From", 1.1),
+                col("Acknowledged", 1.8),
+                col("Answered", 1.8),
+                col("Until", 1.8),
+                rcol("Days held", 0.8),
+            ],
+            rows,
+        });
     }
     if s.requirements {
         blocks.push(Block::Heading("Requirements".into()));
@@ -674,5 +717,15 @@ mod tests {
     #[test]
     fn an_empty_selection_is_an_error() {
         assert_eq!(compose(&BookData::default(), &BookOptions::default()).unwrap_err(), ContentError::Empty);
+    }
+}
+
+fn hold_end(why: mandate_domain::custody::HoldEnd) -> &'static str {
+    use mandate_domain::custody::HoldEnd;
+    match why {
+        HoldEnd::Reassigned => "reassigned",
+        HoldEnd::Removed => "removed",
+        HoldEnd::Completed => "completed",
+        HoldEnd::Cancelled => "cancelled",
     }
 }

@@ -211,6 +211,9 @@ pub enum Command {
     #[command(subcommand)]
     Person(PersonCommand),
     /// The success measures, overall and per office.
+    /// An action's chain of custody from the audit trail: each office's hold, from assignment
+    /// through acknowledgement and answer to reassignment, removal or completion.
+    Custody { action: String },
     Metrics {
         #[arg(long)]
         office: Option<String>,

@@ -431,10 +431,32 @@ async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
         },
         Command::Metrics { office, from, to } => {
             let report = s.measures(today(cli), office.as_deref(), *from, *to).await?;
+            let custody: Vec<_> = s
+                .custody_by_office()
+                .await?
+                .into_iter()
+                .filter(|c| office.as_ref().is_none_or(|o| c.office.eq_ignore_ascii_case(o)))
+                .collect();
             if json {
-                print::json(&report);
+                // The report's own fields, with the custody figures beside them.
+                let mut out = serde_json::to_value(&report)?;
+                out["custody"] = serde_json::to_value(&custody)?;
+                print::json(&out);
             } else {
                 print::metrics(&report);
+                print::custody_by_office(&custody);
+            }
+        }
+        Command::Custody { action } => {
+            let (id, holds) = s.custody(action).await?;
+            let file = s.action_file(id).await?;
+            let codes: std::collections::HashMap<_, _> =
+                s.all::<mandate_domain::Office>().await?.into_iter().map(|o| (o.id, o.code)).collect();
+            if json {
+                let holds: Vec<_> = holds.iter().map(|h| serde_json::json!({"office": codes.get(&h.office_id), "hold": h})).collect();
+                print::json(&serde_json::json!({"action": file.action.number, "title": file.action.title, "holds": holds}));
+            } else {
+                print::custody(&file.action, &holds, &codes, chrono::Utc::now());
             }
         }
         Command::Import { paths, keep_good_rows } => {

@@ -387,3 +387,71 @@ pub fn history(as_json: bool, h: &[Entry]) {
         println!("#{:<7} {} {:<22} {:<7} {:<12} {}", e.seq, e.at, clip(&e.actor, 22), e.op, e.entity, e.entity_id);
     }
 }
+
+/// The per-office custody figures under the success measures.
+pub fn custody_by_office(rows: &[mandate_domain::custody::OfficeCustody]) {
+    if rows.is_empty() {
+        return;
+    }
+    let d = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into());
+    println!("\nDays an office holds an action (from the audit trail, all time):");
+    println!("  {:<8} {:>7} {:>8} {:>8} {:>9} {:>8} {:>8}", "OFFICE", "ACKED", "ACK MED", "ACK P90", "ANSWERED", "ANS MED", "ANS P90");
+    for c in rows {
+        println!(
+            "  {:<8} {:>7} {:>8} {:>8} {:>9} {:>8} {:>8}",
+            c.office,
+            c.acknowledged,
+            d(c.ack_median_days),
+            d(c.ack_p90_days),
+            c.answered,
+            d(c.answer_median_days),
+            d(c.answer_p90_days)
+        );
+    }
+}
+
+/// An action's chain of custody, one office's hold after another.
+pub fn custody(
+    action: &mandate_domain::Action,
+    holds: &[mandate_domain::custody::Hold],
+    codes: &std::collections::HashMap<mandate_domain::Id, String>,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    use mandate_domain::custody::HoldEnd;
+    println!("Chain of custody for {} — {}", action.number, action.title);
+    if holds.is_empty() {
+        println!("  No office has held it yet.");
+        return;
+    }
+    let t = |x: chrono::DateTime<chrono::Utc>| x.format("%Y-%m-%d %H:%M").to_string();
+    let after = |from: chrono::DateTime<chrono::Utc>, x: chrono::DateTime<chrono::Utc>| {
+        format!("{} (after {:.1} d)", t(x), (x - from).num_seconds().max(0) as f64 / 86_400.0)
+    };
+    for h in holds {
+        let office = codes.get(&h.office_id).cloned().unwrap_or_else(|| h.office_id.to_string());
+        let held = h.seconds_held(now) as f64 / 86_400.0;
+        let until = match (h.until, h.ended) {
+            (Some(u), Some(why)) => {
+                let why = match why {
+                    HoldEnd::Reassigned => "reassigned",
+                    HoldEnd::Removed => "removed",
+                    HoldEnd::Completed => "completed",
+                    HoldEnd::Cancelled => "cancelled",
+                };
+                format!("until {} ({why})", t(u))
+            }
+            _ => "still holds it".to_string(),
+        };
+        println!("  {office} ({}) from {}, {until}: held {held:.1} days", h.role.label(), t(h.from));
+        match h.acknowledged {
+            Some(a) => println!("      acknowledged {}", after(h.from, a)),
+            None => println!("      not acknowledged"),
+        }
+        if let (Some(answer), Some(at)) = (h.answer, h.answered) {
+            println!("      {} {}", answer.label(), after(h.from, at));
+        }
+        for e in &h.events {
+            println!("      {}: {}", t(e.at), e.what);
+        }
+    }
+}

@@ -14,6 +14,7 @@
 //! assert!(rules::check_transition(&file, Status::Assigned).is_err());
 //! ```
 
+pub mod custody;
 pub mod filter;
 pub mod hlc;
 pub mod ids;

@@ -105,7 +105,7 @@ fn briefing(text: &str) -> Result<(), String> {
     a.body = body.to_string();
     a.issuing_official = Some(official.to_string());
     a.suspense = chrono::NaiveDate::from_ymd_opt(2026, 12, 31);
-    let data = mandate_briefing::BookData { actions: vec![ActionFile::new(a)], offices: vec![] };
+    let data = mandate_briefing::BookData { actions: vec![ActionFile::new(a)], ..Default::default() };
     let options = mandate_briefing::BookOptions {
         title: book_title.to_string(),
         as_of: chrono::DateTime::from_timestamp(1_796_000_000, 0).expect("a time"),

@@ -19,6 +19,7 @@
 
 pub mod audit;
 pub mod credentials;
+pub mod custody;
 pub mod export;
 pub mod import;
 pub mod key;

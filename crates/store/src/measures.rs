@@ -387,6 +387,7 @@ pub(crate) async fn refresh(conn: &mut sqlx::SqliteConnection, ids: &[String]) -
             .execute(&mut *conn)
             .await?;
     }
+    crate::custody::refresh(conn, &list).await?;
     sqlx::query("DELETE FROM measure_dirty WHERE action_id IN (SELECT value FROM json_each(?1))").bind(&list).execute(&mut *conn).await?;
     Ok(())
 }

@@ -3,7 +3,9 @@
 //! random steps — assign, acknowledge, concur, transition, cite, add and delete risks, evaluate,
 //! move suspenses, reassign, delete assignments — and sync with a real server at random moments,
 //! so changes made elsewhere arrive through the pull. Checked for the whole workspace, one
-//! office, periods, and a random "today", on real encrypted files, after every sync.
+//! office, periods, and a random "today", on real encrypted files, after every sync. The same
+//! holds for the custody figures per office (kept histograms against every action's custody
+//! replayed from the audit trail), which reassignments and removed assignments exercise.
 
 mod common;
 use chrono::{Duration, NaiveDate};
@@ -120,6 +122,10 @@ async fn assert_measures_agree(store: &Store, today: NaiveDate) {
         let pure = store.measures_from_files(today, None, Some(*from), Some(*to)).await.unwrap().overall;
         assert_eq!(kept, pure, "the workspace from {from} to {to}");
     }
+    // The custody histograms equal every action's custody replayed from the audit trail.
+    let kept = store.custody_by_office().await.unwrap();
+    let replayed = store.custody_by_office_from_audit().await.unwrap();
+    assert_eq!(kept, replayed, "custody per office");
 }
 
 async fn run(seed: u64, actions: usize, steps: Vec<(usize, Step)>, today_shift: i64) {

@@ -3,4 +3,8 @@
 /**
  * Which parts of the book and of each action's section are printed.
  */
-export type Sections = { summary: boolean, dividers: boolean, authorities: boolean, assignments: boolean, requirements: boolean, risks: boolean, relations: boolean, updates: boolean, issues: boolean, outcome: boolean, appendix: boolean, };
+export type Sections = { summary: boolean, dividers: boolean, authorities: boolean, assignments: boolean, 
+/**
+ * Each action's chain of custody: which office held it when (from the audit trail).
+ */
+custody: boolean, requirements: boolean, risks: boolean, relations: boolean, updates: boolean, issues: boolean, outcome: boolean, appendix: boolean, };
