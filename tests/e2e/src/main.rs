@@ -166,6 +166,15 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
     s.click("button[data-step='close']")?;
     s.wait_text("#action-status", "closed", |t| t == "Closed")?;
     ctx.check_screen(s, "07-action-closed")?;
+    // Its chain of custody: OGC and OCFO each held it from assignment until the work was
+    // completed, having acknowledged (and OCFO answered) on the way.
+    let custody = s.wait_text("#custody", "the chain of custody", |t| t.matches("work completed").count() == 2)?;
+    for office in ["OGC", "OCFO"] {
+        s.wait_text(&format!("#custody li[data-office='{office}']"), office, |t| t.contains("Acknowledged") && !t.contains("still holds"))?;
+    }
+    if !custody.contains("Concur") {
+        bail!("OCFO's answer is not on the custody timeline: {custody}");
+    }
     // The banner carries this action's marking, not the workspace's highest.
     let marking = s.text("#action-marking")?;
     s.wait_text(".marking.top", "the action's marking", |t| t == marking)?;
@@ -178,6 +187,9 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
         bail!("the share with an outcome evaluation did not change ({before_outcome})");
     }
     println!("  dashboard: actions {before_actions} → {}, with outcome {before_outcome} → {after_outcome}", before_actions + 1.0);
+    let held = s.wait_text("#custody-by-office", "days offices hold actions", |t| t.contains("OGC") && t.contains("OCFO"))?;
+    println!("  custody per office on the dashboard ({} rows)", held.matches('\n').count());
+    ctx.check_screen(s, "04b-dashboard-custody")?;
 
     // People and partners are kept from the window too.
     s.go("#/offices")?;
