@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod model;
 pub mod replication;
 pub mod rules;
+pub mod series;
 
 pub use filter::{ActionFilter, Sort};
 pub use hlc::Hlc;

@@ -120,11 +120,22 @@ fn order_by(sort: Sort, descending: bool) -> String {
     keys.iter().map(|k| format!("{k}{dir}")).collect::<Vec<_>>().join(", ")
 }
 
+/// A filter of statuses and nothing else (a page may still be sorted and limited).
+fn where_is_only_status(f: &ActionFilter) -> bool {
+    ActionFilter { statuses: vec![], sort: None, descending: false, limit: None, offset: 0, ..f.clone() } == ActionFilter::default()
+}
+
 fn where_is_empty(w: &str) -> bool {
     w == "1"
 }
 
 const OPEN_WORKING: &str = "('issued','assigned','in_progress','blocked')";
+
+/// Exactly the open, working statuses (the board's and "most urgent first"'s filter)?
+fn is_open_working(statuses: &[Status]) -> bool {
+    let open = [Status::Issued, Status::Assigned, Status::InProgress, Status::Blocked];
+    statuses.len() == open.len() && open.iter().all(|s| statuses.contains(s))
+}
 
 /// The SQL side of an [`ActionFilter`] (the filter itself is domain data).
 trait FilterSql {
@@ -153,7 +164,13 @@ impl FilterSql for ActionFilter {
                 w.push(format!("{a}.{col} IN ({})", ph.join(",")));
             }
         };
-        list(self.statuses.iter().map(|s| s.as_str()).collect(), "status", &mut w);
+        if is_open_working(&self.statuses) {
+            // Literal, not bound: partial indexes over open actions (suspense order, priority
+            // order) apply only when the query states their WHERE itself.
+            w.push(format!("{a}.status IN {OPEN_WORKING}"));
+        } else {
+            list(self.statuses.iter().map(|s| s.as_str()).collect(), "status", &mut w);
+        }
         list(self.kinds.iter().map(|s| s.as_str()).collect(), "kind", &mut w);
         list(self.priorities.iter().map(|s| s.as_str()).collect(), "priority", &mut w);
         if let Some(o) = &self.office {
@@ -401,7 +418,9 @@ impl Store {
         // (suspense), which the list indexes serve without ranking every match.
         let words = f.text.as_deref().and_then(fts_query).is_some();
         let sort = f.sort.unwrap_or(if words && where_is_empty(&w) { Sort::Relevance } else { Sort::Suspense });
-        let walk = !matches!(sort, Sort::Suspense | Sort::Relevance);
+        // Open actions by priority have their own partial index (migration 10): no walk needed.
+        let walk = !matches!(sort, Sort::Suspense | Sort::Relevance)
+            && !(sort == Sort::Priority && is_open_working(&f.statuses) && where_is_only_status(f));
         if walk || office_tagged {
             // The MATCH already holds only the office's actions: no second test of each row.
             let office = if office_tagged { None } else { f.office.clone() };

@@ -60,5 +60,15 @@ async fn every_column_sorts_both_ways() {
     let (p1, p2) = (ws.store.list_actions(&f(0), today).await.unwrap(), ws.store.list_actions(&f(20), today).await.unwrap());
     assert!(p1.iter().chain(&p2).all(|i| i.status == Status::InProgress));
     assert!(p1.last().unwrap().title <= p2[0].title);
+    // Open actions, most urgent first (their own partial index): every open action, in order.
+    let open = vec![Status::Issued, Status::Assigned, Status::InProgress, Status::Blocked];
+    for descending in [false, true] {
+        let f = ActionFilter { statuses: open.clone(), sort: Some(Sort::Priority), descending, ..Default::default() };
+        let page = ws.store.list_actions(&f, today).await.unwrap();
+        assert_sorted(&page, descending, "open by priority", |i| (i.priority.as_str(), i.suspense.unwrap_or(chrono::NaiveDate::MAX)));
+        let expected = sample.actions.iter().filter(|a| open.contains(&a.status)).count();
+        assert_eq!(page.len(), expected, "every open action, and only those");
+        assert!(page.iter().all(|i| open.contains(&i.status)));
+    }
     ws.store.close().await;
 }
