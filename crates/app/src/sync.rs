@@ -158,6 +158,7 @@ fn entity_word(entity: &str) -> &str {
         "offices" => "Office",
         "people" => "Person",
         "authorities" => "Authority",
+        "series" => "Recurring series",
         other => other,
     }
 }

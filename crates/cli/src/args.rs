@@ -204,6 +204,10 @@ pub enum Command {
         #[arg(allow_hyphen_values = true, long)]
         lessons: Option<String>,
     },
+    /// Recurring taskers: an action template, an RFC 5545 recurrence rule and a lead time; each
+    /// occurrence is issued as an ordinary action the lead time before its suspense.
+    #[command(subcommand)]
+    Series(SeriesCommand),
     /// Offices, agencies and external partners.
     #[command(subcommand)]
     Office(OfficeCommand),
@@ -809,4 +813,71 @@ pub enum SyncCommand {
     },
     /// Forget the server (records stay; the device token leaves the credential store).
     Disconnect,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SeriesCommand {
+    /// Create a series (and issue any occurrence already due).
+    Create {
+        #[arg(allow_hyphen_values = true, long)]
+        title: String,
+        #[arg(long, default_value = "tasker", value_parser = parse_vocab::<ActionKind>)]
+        kind: ActionKind,
+        /// Requirements text each occurrence carries.
+        #[arg(allow_hyphen_values = true, long)]
+        body: Option<String>,
+        #[arg(long, default_value = "routine", value_parser = parse_vocab::<Priority>)]
+        priority: Priority,
+        #[arg(long, value_parser = parse_vocab::<Marking>)]
+        marking: Option<Marking>,
+        /// Issuing official.
+        #[arg(allow_hyphen_values = true, long)]
+        official: String,
+        /// RFC 5545 RRULE: FREQ=WEEKLY;BYDAY=MO, FREQ=MONTHLY;BYDAY=-1FR (last Friday),
+        /// FREQ=MONTHLY;INTERVAL=3 (quarterly), FREQ=YEARLY; end with COUNT=n or UNTIL=YYYYMMDD.
+        #[arg(long)]
+        rule: String,
+        /// The first occurrence's suspense.
+        #[arg(long)]
+        starts: NaiveDate,
+        /// Days before each suspense that the occurrence is issued.
+        #[arg(long, default_value_t = 7)]
+        lead_days: u32,
+        #[arg(long)]
+        opr: Option<String>,
+        /// Coordinating office (repeatable).
+        #[arg(long)]
+        ocr: Vec<String>,
+    },
+    /// Every series, with how many occurrences are issued and the next ones (issues what is due).
+    List,
+    /// Skip one occurrence, by its suspense date.
+    Skip {
+        series: String,
+        #[arg(long)]
+        date: NaiveDate,
+    },
+    /// End a series: no occurrence after the date (default today) is issued.
+    End {
+        series: String,
+        #[arg(long)]
+        after: Option<NaiveDate>,
+    },
+    /// Change a series from now on (occurrences already issued stay as they are).
+    Change {
+        series: String,
+        #[arg(allow_hyphen_values = true, long)]
+        title: Option<String>,
+        #[arg(long)]
+        lead_days: Option<u32>,
+        #[arg(long)]
+        rule: Option<String>,
+        #[arg(long)]
+        opr: Option<String>,
+        /// Coordinating office (repeatable; replaces the series' list).
+        #[arg(long)]
+        ocr: Vec<String>,
+    },
+    /// Issue every occurrence that has come due.
+    Issue,
 }

@@ -415,6 +415,7 @@ async fn dispatch(cli: &Cli, s: &Store) -> Result<i32> {
                 .await?;
             print::done(json, &e, "Outcome evaluated");
         }
+        Command::Series(c) => series(s, c, today(cli), json).await?,
         Command::Office(c) => match c {
             OfficeCommand::Add { code, name, kind, parent } => {
                 let o = s.add_office(code, name, *kind, parent.as_deref()).await?;
@@ -616,6 +617,94 @@ async fn action_cmd(cli: &Cli, s: &Store, c: &ActionCommand) -> Result<()> {
             };
             let a = s.transition(id, to, reason.map(String::as_str).unwrap_or("")).await?;
             print::done(json, &a, &format!("{} is now {}", a.number, a.status.label().to_lowercase()));
+        }
+    }
+    Ok(())
+}
+
+async fn series(s: &Store, c: &SeriesCommand, today: NaiveDate, json: bool) -> Result<()> {
+    use mandate_store::series::{NewSeries, SeriesChange};
+    let issued = |n: &[String]| {
+        if !n.is_empty() {
+            eprintln!("Issued {} occurrence{}: {}", n.len(), if n.len() == 1 { "" } else { "s" }, n.join(", "));
+        }
+    };
+    match c {
+        SeriesCommand::Create { title, kind, body, priority, marking, official, rule, starts, lead_days, opr, ocr } => {
+            let new = NewSeries {
+                title: title.clone(),
+                kind: *kind,
+                body: body.clone().unwrap_or_default(),
+                priority: *priority,
+                marking: marking.clone(),
+                issuing_official: official.clone(),
+                rule: rule.clone(),
+                starts: *starts,
+                lead_days: *lead_days,
+                opr: opr.clone(),
+                ocrs: ocr.clone(),
+            };
+            let created = s.create_series(new, today).await?;
+            print::done(json, &created, &format!("Series `{}` created ({})", created.title, created.id));
+        }
+        SeriesCommand::List => {
+            issued(&s.issue_due_occurrences(today).await?);
+            let list = s.series_list(today).await?;
+            if json {
+                print::json(&list);
+            } else if list.is_empty() {
+                println!("No series yet; create one with `mandate series create`.");
+            } else {
+                for v in list {
+                    let x = &v.series;
+                    let state = match x.ended {
+                        Some(e) => format!("ends {e}"),
+                        None => "ongoing".into(),
+                    };
+                    println!(
+                        "{}\t{}\t{}\t{} days ahead\tOPR {}\t{state}",
+                        x.id,
+                        x.title,
+                        x.rule,
+                        x.lead_days,
+                        v.opr.as_deref().unwrap_or("—")
+                    );
+                    let next: Vec<String> = v.next.iter().map(|d| d.to_string()).collect();
+                    println!("\t{} issued; next: {}", v.issued, if next.is_empty() { "none".into() } else { next.join(", ") });
+                    if !x.skipped.is_empty() {
+                        println!("\tskipped: {}", x.skipped.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
+                    }
+                }
+            }
+        }
+        SeriesCommand::Skip { series, date } => {
+            let x = s.skip_occurrence(series, *date).await?;
+            print::done(json, &x, &format!("The {date} occurrence of `{}` will not be issued", x.title));
+        }
+        SeriesCommand::End { series, after } => {
+            let last = after.unwrap_or(today);
+            let x = s.end_series(series, last).await?;
+            print::done(json, &x, &format!("Series `{}` ends: no occurrence after {last}", x.title));
+        }
+        SeriesCommand::Change { series, title, lead_days, rule, opr, ocr } => {
+            let change = SeriesChange {
+                title: title.clone(),
+                lead_days: *lead_days,
+                rule: rule.clone(),
+                opr: opr.clone(),
+                ocrs: if ocr.is_empty() { None } else { Some(ocr.clone()) },
+            };
+            let x = s.change_series(series, change).await?;
+            print::done(json, &x, &format!("Series `{}` changed from now on", x.title));
+        }
+        SeriesCommand::Issue => {
+            let n = s.issue_due_occurrences(today).await?;
+            issued(&n);
+            if json {
+                print::json(&n);
+            } else if n.is_empty() {
+                println!("Nothing due to issue");
+            }
         }
     }
     Ok(())

@@ -38,6 +38,7 @@ pub const REPLICATED: &[&str] = &[
     "offices",
     "people",
     "authorities",
+    "series",
     "actions",
     "citations",
     "assignments",
@@ -522,7 +523,10 @@ pub fn authorize(
     let exec = matches!(caller.role, ServerRole::Executive | ServerRole::Administrator);
     match entity {
         "offices" if !exec => return Err("only an executive or administrator may add or change offices".into()),
-        "offices" | "people" | "authorities" => return Ok(()),
+        "series" if !(exec || caller.role == ServerRole::OfficeLead) => {
+            return Err("only an executive or an office lead may create or change a recurring series".into())
+        }
+        "offices" | "people" | "authorities" | "series" => return Ok(()),
         CONFLICTS => {
             if change.op != Op::Update || change.fields.keys().any(|k| k != "resolved") {
                 return Err("conflicts are recorded by the server; a desktop may only mark one resolved".into());
@@ -700,7 +704,7 @@ pub fn validate(change: &Change, device: &str) -> Result<(), String> {
 pub fn action_of(entity: &str, entity_id: &str, data: &Map<String, Value>) -> Option<Id> {
     match entity {
         "actions" => entity_id.parse().ok(),
-        "offices" | "people" | "authorities" => None,
+        "offices" | "people" | "authorities" | "series" => None,
         _ => data.get("action_id").and_then(Value::as_str).and_then(|s| s.parse().ok()),
     }
 }
@@ -717,6 +721,7 @@ pub fn check_record(entity: &str, data: &Map<String, Value>) -> Result<(), Strin
         "offices" => is::<Office>(data),
         "people" => is::<Person>(data),
         "authorities" => is::<Authority>(data),
+        "series" => is::<crate::series::Series>(data),
         "actions" => is::<Action>(data),
         "citations" => is::<Citation>(data),
         "assignments" => is::<Assignment>(data),

@@ -14,6 +14,10 @@ pub struct SuspenseEvent {
     pub categories: Vec<String>,
     /// Minutes before the start to remind (a VALARM), if any.
     pub reminder_minutes: Option<u32>,
+    /// A recurring event (a series' occurrences still to come): the RRULE value, and dates
+    /// the rule gives that are not occurrences (skipped, or already issued as their own event).
+    pub rrule: Option<String>,
+    pub exdates: Vec<NaiveDate>,
 }
 
 fn escape(s: &str) -> String {
@@ -48,6 +52,13 @@ pub fn write(events: &[SuspenseEvent], stamp: DateTime<Utc>, calendar_name: &str
         fold(&format!("DTSTAMP:{dtstamp}"), &mut out);
         fold(&format!("DTSTART;VALUE=DATE:{}", e.date.format("%Y%m%d")), &mut out);
         fold(&format!("DTEND;VALUE=DATE:{}", e.date.succ_opt().unwrap_or(e.date).format("%Y%m%d")), &mut out);
+        if let Some(rule) = &e.rrule {
+            fold(&format!("RRULE:{rule}"), &mut out);
+            if !e.exdates.is_empty() {
+                let dates: Vec<String> = e.exdates.iter().map(|d| d.format("%Y%m%d").to_string()).collect();
+                fold(&format!("EXDATE;VALUE=DATE:{}", dates.join(",")), &mut out);
+            }
+        }
         fold(&format!("SUMMARY:{}", escape(&e.summary)), &mut out);
         if !e.description.is_empty() {
             fold(&format!("DESCRIPTION:{}", escape(&e.description)), &mut out);
@@ -82,6 +93,8 @@ mod tests {
             description: "é".repeat(100),
             categories: vec!["OGC".into()],
             reminder_minutes: Some(1440),
+            rrule: None,
+            exdates: vec![],
         };
         let s = write(&[e], "2026-11-24T00:00:00Z".parse().unwrap(), "Mandate");
         assert!(s.lines().all(|l| l.len() <= 76), "every line folded (75 octets + CR)");

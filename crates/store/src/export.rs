@@ -73,8 +73,8 @@ impl Store {
             .collect()
     }
 
-    /// Suspense dates of actions still being worked, and of assignments whose own suspense
-    /// differs from their action's, as calendar events.
+    /// Suspense dates of actions still being worked, of assignments whose own suspense
+    /// differs from their action's, and of recurring series still to come, as calendar events.
     pub async fn suspense_events(&self, reminder_minutes: Option<u32>) -> Result<Vec<SuspenseEvent>> {
         let rows = sqlx::query(
             "SELECT a.id, a.number, a.title, a.suspense, a.status, a.priority, a.data->>'issuing_official' AS official, \
@@ -105,6 +105,8 @@ impl Store {
                 ),
                 categories: ["Mandate".to_string()].into_iter().chain(opr).collect(),
                 reminder_minutes,
+                rrule: None,
+                exdates: vec![],
             });
             for (sid, code, role, s) in offices {
                 if let Some(d) = s.and_then(|s| s.parse::<NaiveDate>().ok()).filter(|d| *d != date) {
@@ -115,10 +117,14 @@ impl Store {
                         description: format!("{code}'s suspense for {number}: {title}"),
                         categories: vec!["Mandate".into(), code],
                         reminder_minutes,
+                        rrule: None,
+                        exdates: vec![],
                     });
                 }
             }
         }
+        // Recurring taskers' occurrences still to come, one recurring event per series.
+        out.extend(self.series_events(chrono::Utc::now().date_naive(), reminder_minutes).await?);
         Ok(out)
     }
 }

@@ -219,6 +219,7 @@ fn typed_roundtrip(table: &str, v: Value) -> std::result::Result<(Id, Option<Id>
         "offices" => rt::<Office>(v),
         "people" => rt::<Person>(v),
         "authorities" => rt::<Authority>(v),
+        "series" => rt::<mandate_domain::series::Series>(v),
         "actions" => rt::<Action>(v),
         "citations" => rt::<Citation>(v),
         "assignments" => rt::<Assignment>(v),

@@ -27,6 +27,7 @@ pub mod measures;
 pub mod ops;
 pub mod query;
 pub mod record;
+pub mod series;
 pub mod sync;
 pub mod views;
 pub mod write;

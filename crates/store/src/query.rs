@@ -419,8 +419,8 @@ impl Store {
         let words = f.text.as_deref().and_then(fts_query).is_some();
         let sort = f.sort.unwrap_or(if words && where_is_empty(&w) { Sort::Relevance } else { Sort::Suspense });
         // Open actions by priority have their own partial index (migration 10): no walk needed.
-        let walk = !matches!(sort, Sort::Suspense | Sort::Relevance)
-            && !(sort == Sort::Priority && is_open_working(&f.statuses) && where_is_only_status(f));
+        let open_by_priority = sort == Sort::Priority && is_open_working(&f.statuses) && where_is_only_status(f);
+        let walk = !matches!(sort, Sort::Suspense | Sort::Relevance) && !open_by_priority;
         if walk || office_tagged {
             // The MATCH already holds only the office's actions: no second test of each row.
             let office = if office_tagged { None } else { f.office.clone() };
@@ -448,7 +448,9 @@ impl Store {
                     w.push_str(&clause);
                 }
                 let order = order_by(sort, f.descending);
-                format!("SELECT {cols} FROM actions a WHERE {w} ORDER BY {order} LIMIT {limit} OFFSET {}", f.offset)
+                // Left to itself SQLite reads every open action off the suspense index and sorts.
+                let from = if open_by_priority { "actions a INDEXED BY actions_open_priority" } else { "actions a" };
+                format!("SELECT {cols} FROM {from} WHERE {w} ORDER BY {order} LIMIT {limit} OFFSET {}", f.offset)
             }
         };
         let mut q = sqlx::query(&sql);

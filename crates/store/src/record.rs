@@ -43,6 +43,7 @@ free_record!(
     Authority => "authorities",
     SavedView => "saved_views",
     BookTemplate => "book_templates",
+    mandate_domain::series::Series => "series",
 );
 child_record!(
     Citation => "citations",
@@ -73,6 +74,7 @@ pub const TABLES: &[&str] = &[
     "offices",
     "people",
     "authorities",
+    "series",
     "actions",
     "citations",
     "assignments",

@@ -292,3 +292,66 @@ async fn two_evaluations_apart(backend: Backend) {
 both_backends! {
     two_evaluations_of_one_action_made_apart_do_not_stop_sync => two_evaluations_apart;
 }
+
+/// Two desktops issue the same occurrence of a recurring series while apart: the occurrence's
+/// action, its steps and its assignments have ids derived from the series and the date, so
+/// after they sync there is one action for the date, with one assignment per office — and both
+/// desktops agree on it.
+async fn series_occurrence_issued_apart(backend: Backend) {
+    use mandate_store::series::NewSeries;
+    let (_env, a, b) = pair(backend).await;
+    for code in ["OPS", "LEGAL"] {
+        a.store.add_office(code, &format!("Office {code}"), mandate_domain::OfficeKind::Office, None).await.unwrap();
+    }
+    // The real day: a new series issues no backlog from before it was created.
+    let today = chrono::Utc::now().date_naive();
+    let new = NewSeries {
+        title: "Weekly cabinet report".into(),
+        kind: mandate_domain::ActionKind::Tasker,
+        body: "Report the week's progress.".into(),
+        priority: mandate_domain::Priority::Routine,
+        marking: None,
+        issuing_official: "Chief of Staff".into(),
+        rule: "FREQ=WEEKLY".into(),
+        starts: today,
+        lead_days: 7,
+        opr: Some("OPS".into()),
+        ocrs: vec!["LEGAL".into()],
+    };
+    let series = a.store.create_series(new, today).await.unwrap();
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(b.store.series_list(today).await.unwrap().len(), 1, "the series replicated");
+    // A issued today's and next week's occurrences when it created the series. A week later,
+    // apart, both issue the one after.
+    let later = today + chrono::Days::new(7);
+    let on_a = a.store.issue_due_occurrences(later).await.unwrap();
+    let on_b = b.store.issue_due_occurrences(later).await.unwrap();
+    assert!(!on_b.is_empty() && !on_a.is_empty(), "both issued while apart: {on_a:?} {on_b:?}");
+    for _ in 0..2 {
+        a.sync().await;
+        b.sync().await;
+    }
+    for d in [&a, &b] {
+        let list = d
+            .store
+            .list_actions(&mandate_domain::ActionFilter { text: Some("cabinet".into()), ..Default::default() }, today)
+            .await
+            .unwrap();
+        let dates: Vec<_> = list.iter().map(|i| i.suspense.unwrap()).collect();
+        let mut unique = dates.clone();
+        unique.dedup();
+        assert_eq!(dates, unique, "{}: one action per occurrence: {dates:?}", d.username);
+        assert_eq!(dates.len(), 3, "{}: three weeks' occurrences", d.username);
+        for i in &list {
+            let f = d.store.action_file(i.id).await.unwrap();
+            assert_eq!(f.assignments.len(), 2, "{}: one OPR and one OCR on {}", d.username, i.number);
+            assert_eq!(f.action.id, series.occurrence_id(i.suspense.unwrap()));
+        }
+        assert_eq!(d.store.sync_status().await.unwrap().waiting, 0, "{} pushed everything", d.username);
+    }
+}
+
+both_backends! {
+    a_series_occurrence_issued_on_two_desktops_apart_is_one_action => series_occurrence_issued_apart;
+}
