@@ -17,6 +17,22 @@ fn progress(window: tauri::Window) -> impl Fn(&str, u64, u64) + Sync {
 }
 
 #[tauri::command]
+async fn series_screen(app: State<'_, App>) -> R<series::SeriesScreen> {
+    app.series().await
+}
+#[tauri::command]
+async fn create_series(app: State<'_, App>, new: series::NewSeries) -> R<series::Series> {
+    app.create_series(new).await
+}
+#[tauri::command]
+async fn series_step(app: State<'_, App>, key: String, step: series::SeriesStep) -> R<series::Series> {
+    app.series_step(&key, step).await
+}
+#[tauri::command]
+async fn occurrences(app: State<'_, App>, from: series::NaiveDate, to: series::NaiveDate) -> R<Vec<series::Occurrence>> {
+    app.occurrences(from, to).await
+}
+#[tauri::command]
 async fn workspace_status(app: State<'_, App>) -> R<WorkspaceStatus> {
     app.status().await
 }
@@ -239,7 +255,11 @@ fn main() {
             dismiss_refusal,
             dismiss_all_refusals,
             export_refusals,
-            sync_go_on
+            sync_go_on,
+            series_screen,
+            create_series,
+            series_step,
+            occurrences
         ])
         .run(tauri::generate_context!())
         .expect("the Mandate window could not start");

@@ -20,6 +20,7 @@ use ts_rs::TS;
 
 pub mod brief;
 pub mod files;
+pub mod series;
 pub mod steps;
 pub mod sync;
 pub use brief::{BriefRequest, BriefResult, TemplateEntry};
@@ -649,6 +650,8 @@ const MY_WORK_LIMIT: u32 = 200;
 
 async fn my_work(s: &Store) -> Result<MyWork> {
     let t = today();
+    // Recurring taskers' occurrences that have come due are issued before the list is read.
+    s.issue_due_occurrences(t).await?;
     let amber = reminder_days(s) as i64;
     let office = s.profile().office.clone();
     let mut w = MyWork {
@@ -718,6 +721,8 @@ mod tests {
         Person::export_all(&cfg).unwrap();
         SavedView::export_all(&cfg).unwrap();
         ActionFilter::export_all(&cfg).unwrap();
+        series::NewSeries::export_all(&cfg).unwrap();
+        series::Occurrence::export_all(&cfg).unwrap();
     }
 
     #[test]

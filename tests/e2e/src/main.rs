@@ -191,6 +191,37 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
     println!("  custody per office on the dashboard ({} rows)", held.matches('\n').count());
     ctx.check_screen(s, "04b-dashboard-custody")?;
 
+    // A recurring tasker: created on its screen (which issues what is already due), one
+    // occurrence skipped, and what is still to come on the actions calendar.
+    s.go("#/series")?;
+    s.type_into("#se-title", "Weekly cabinet report")?;
+    s.type_into("#se-official", "Chief of Staff")?;
+    s.choose("#se-rule", "FREQ=WEEKLY")?;
+    s.choose("#se-opr", "OGC")?;
+    s.choose("#se-ocr", "OCFO")?;
+    s.click("#se-create")?;
+    let row = "#series-table tr[data-series='Weekly cabinet report']";
+    s.wait_text(row, "the new series, with its first occurrences issued", |t| t.contains("FREQ=WEEKLY") && t.contains("OGC"))?;
+    ctx.check_screen(s, "15-series")?;
+    // The third upcoming occurrence is two weeks out: past the seven days' lead, not issued.
+    s.js(
+        "const sel = document.querySelector(arguments[0] + ' select'); sel.value = sel.options[3].value; sel.dispatchEvent(new Event('change', {bubbles:true}));",
+        vec![Value::String(row.into())],
+    )?;
+    s.click("button[data-skip='Weekly cabinet report']")?;
+    s.wait_text("#series-notice", "the skip", |t| t.contains("will not be issued"))?;
+    s.wait_text(row, "the skipped date", |t| t.contains("skipped"))?;
+    s.go("#/actions")?;
+    s.click("div[aria-label='Show as'] button:nth-of-type(3)")?;
+    s.find(".calendar")?;
+    s.click("button[aria-label='Next month']")?;
+    s.wait_js("return document.querySelectorAll('.calendar .coming').length", "occurrences still to come on the calendar", |v| {
+        v.as_u64().unwrap_or(0) > 0
+    })?;
+    ctx.check_screen(s, "15b-calendar-with-series")?;
+    s.click("div[aria-label='Show as'] button:nth-of-type(1)")?;
+    println!("  recurring tasker created, an occurrence skipped, the rest on the calendar");
+
     // People and partners are kept from the window too.
     s.go("#/offices")?;
     s.type_into("#pe-name", "Jordan Lee")?;

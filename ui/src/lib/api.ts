@@ -24,6 +24,11 @@ import type { ActionFilter } from "./bindings/ActionFilter";
 import type { Office } from "./bindings/Office";
 import type { Person } from "./bindings/Person";
 import type { SavedView } from "./bindings/SavedView";
+import type { SeriesScreen } from "./bindings/SeriesScreen";
+import type { NewSeries } from "./bindings/NewSeries";
+import type { Series } from "./bindings/Series";
+import type { SeriesStep } from "./bindings/SeriesStep";
+import type { Occurrence } from "./bindings/Occurrence";
 
 /** What the actions list is filtered by (every field optional). */
 export type Filter = ActionFilter;
@@ -55,6 +60,10 @@ export const api = {
   addPerson: (name: string, title: string, email: string | null, office: string | null) => invoke<Person>("add_person", { name, title, email, office }),
   authorities: () => invoke<AuthorityEntry[]>("authorities"),
   dashboard: () => invoke<Dashboard>("dashboard"),
+  series: () => invoke<SeriesScreen>("series_screen"),
+  createSeries: (series: NewSeries) => invoke<Series>("create_series", { new: series }),
+  seriesStep: (key: string, step: SeriesStep) => invoke<Series>("series_step", { key, step }),
+  occurrences: (from: string, to: string) => invoke<Occurrence[]>("occurrences", { from, to }),
   myWork: () => invoke<MyWork>("my_work"),
   views: () => invoke<SavedView[]>("views"),
   saveView: (name: string, filter: Filter) => invoke<SavedView>("save_view", { name, filter }),
