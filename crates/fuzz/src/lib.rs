@@ -20,7 +20,8 @@ use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 
 /// The targets, by name.
-pub const TARGETS: &[&str] = &["federal_register_json", "nara_text", "csv", "bundle", "sync_push", "sync_pull", "enrol", "briefing_layout"];
+pub const TARGETS: &[&str] =
+    &["federal_register_json", "nara_text", "csv", "bundle", "mail", "sync_push", "sync_pull", "enrol", "briefing_layout"];
 
 /// What each target feeds its input to.
 pub fn describe(target: &str) -> &'static str {
@@ -29,6 +30,7 @@ pub fn describe(target: &str) -> &'static str {
         "nara_text" => "mandate_interchange::nara::parse (NARA disposition tables)",
         "csv" => "mandate_interchange::csv_format::parse (the CSV import)",
         "bundle" => "mandate_interchange::bundle::parse (Mandate's JSON export)",
+        "mail" => "mandate_interchange::mail::read (.eml through mail-parser, .msg through msg_parser) and what a draft takes from it",
         "sync_push" => "POST /v1/push on a real agency server (SQLite), with a valid device token",
         "sync_pull" => "GET /v1/pull?<input> on the same server, with a valid device token",
         "enrol" => "POST /v1/enrol on the same server",
@@ -85,6 +87,19 @@ pub fn run(target: &str, data: &[u8]) -> Result<(), String> {
         "bundle" => {
             let _ = mandate_interchange::bundle::parse("fuzz.json", &text);
             let _ = mandate_interchange::bundle::table_lines(&text);
+            Ok(())
+        }
+        "mail" => {
+            let _ = mandate_interchange::mail::is_mail(data);
+            if let Ok(m) = mandate_interchange::mail::read(data) {
+                if mandate_interchange::mail::title_from_subject(&m.subject).trim().is_empty() {
+                    return Err("a mail gave a draft with an empty title".into());
+                }
+                let _ = mandate_interchange::mail::body_text(&m);
+                if mandate_interchange::mail::identity(&m, data).is_empty() {
+                    return Err("a mail without an identity (re-import would duplicate it)".into());
+                }
+            }
             Ok(())
         }
         "sync_push" | "sync_pull" | "enrol" => server::run(target, data),
@@ -172,6 +187,27 @@ pub fn seeds(target: &str, shared: &Path) -> Result<Vec<Vec<u8>>, String> {
                 mandate_interchange::bundle::write(&mut buf, "2026-12-06T00:00:00Z", &[("actions", actions)]).map_err(|e| e.to_string())?;
                 out.push(buf);
             }
+        }
+        "mail" => {
+            // Orders of a NARA table as mails: an encoded-word subject, quoted-printable and
+            // HTML bodies, a base64 attachment, a forwarded message/rfc822 part; and a
+            // Compound File header (an Outlook .msg) with nothing readable after it.
+            let text = read(shared.join("nara-disposition-tables/1950.txt"))?;
+            let (orders, _) = mandate_interchange::nara::parse("1950.txt", &text);
+            for (i, o) in orders.iter().take(4).enumerate() {
+                let subject = format!("RE: =?utf-8?Q?Executive_Order_{}_=E2=80=94_?= {}", o.number, o.title);
+                let notes = o.notes.join("; ");
+                let mail = match i {
+                    0 => format!("From: Zoë <z@agency.gov>\r\nSubject: {subject}\r\nMessage-ID: <eo-{}@agency.gov>\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{notes}=\r\n=C3=BC\r\n", o.number),
+                    1 => format!("From: ops@agency.gov\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\n<p><b>{}</b> {notes}</p>\r\n", o.title),
+                    2 => format!("From: a@b.gov\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\n{notes}\r\n--x\r\nContent-Type: application/pdf; name=\"eo.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--x--\r\n"),
+                    _ => format!("From: a@b.gov\r\nSubject: Fwd: {}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"y\"\r\n\r\n--y\r\nContent-Type: message/rfc822\r\n\r\nFrom: c@d.gov\r\nSubject: {}\r\n\r\n{notes}\r\n--y--\r\n", o.title, o.number),
+                };
+                out.push(mail.into_bytes());
+            }
+            let mut cfb = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+            cfb.extend_from_slice(&[0u8; 504]);
+            out.push(cfb);
         }
         "sync_push" | "sync_pull" | "enrol" => out = server::seeds(target),
         "briefing_layout" => {

@@ -15,6 +15,7 @@ pub mod bundle;
 pub mod csv_format;
 pub mod federal_register;
 pub mod ics;
+pub mod mail;
 pub mod nara;
 pub mod orders;
 

@@ -1,4 +1,5 @@
-//! Imports: public executive-order records, Mandate's JSON and CSV.
+//! Imports: public executive-order records, Mandate's JSON and CSV, and e-mail (`.eml`, `.msg`)
+//! as draft actions.
 //!
 //! One import is one transaction: a crash or `kill -9` half way leaves the workspace exactly as
 //! it was before. Every row that cannot be used is reported with file, line and column. By
@@ -13,7 +14,7 @@ use crate::write::{Put, Tx};
 use crate::{Result, Store, StoreError};
 use mandate_domain::*;
 use mandate_interchange::orders::{self, PublicOrder};
-use mandate_interchange::{bundle, csv_format, detect, federal_register, nara, Format, Problem};
+use mandate_interchange::{bundle, csv_format, detect, federal_register, mail, nara, Format, Problem};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -83,6 +84,8 @@ struct Parsed {
     nara: Vec<PublicOrder>,
     bundles: Vec<(String, String, bundle::Bundle)>,
     csv: Vec<(String, usize, csv_format::CsvAction)>,
+    /// (file name, the original bytes, what was read from them)
+    mails: Vec<(String, Vec<u8>, mail::Mail)>,
 }
 
 /// Reads and parses every file not in `skip`. With [`BadRows::RejectFile`], a file with a
@@ -103,6 +106,23 @@ fn parse_files(files: &[PathBuf], skip: &HashSet<String>, bad_rows: BadRows, sum
             Err(e) => {
                 summary.problems.push(Problem { column: None, file: name.clone(), line: None, message: format!("cannot read: {e}") });
                 summary.rejected_files.push(name);
+                continue;
+            }
+            // Mail is told apart by its bytes: an Outlook message is binary, and an Internet
+            // message may be in any character set.
+            Ok(bytes) if mail::is_mail(&bytes) => {
+                match mail::read(&bytes) {
+                    Ok(m) => parsed.mails.push((name, bytes, m)),
+                    Err(e) => {
+                        summary.problems.push(Problem {
+                            column: None,
+                            file: name.clone(),
+                            line: None,
+                            message: format!("not a readable e-mail: {e}"),
+                        });
+                        summary.rejected_files.push(name);
+                    }
+                }
                 continue;
             }
             Ok(bytes) => match String::from_utf8(bytes) {
@@ -142,7 +162,9 @@ fn parse_files(files: &[PathBuf], skip: &HashSet<String>, bad_rows: BadRows, sum
                 column: None,
                 file: name.clone(),
                 line: None,
-                message: "not a format Mandate imports (Federal Register JSON, NARA disposition table, Mandate JSON or CSV)".into(),
+                message:
+                    "not a format Mandate imports (Federal Register JSON, NARA disposition table, Mandate JSON or CSV, e-mail .eml or .msg)"
+                        .into(),
             }],
         };
         summary.problems.extend(problems);
@@ -274,6 +296,9 @@ impl Store {
             }
             if !parsed.csv.is_empty() {
                 self.import_csv(&mut tx, parsed.csv, &mut summary).await?;
+            }
+            if !parsed.mails.is_empty() {
+                self.import_mails(&mut tx, parsed.mails, &mut summary).await?;
             }
             let merge_problems = summary.problems.split_off(read_problems);
             if bad_rows == BadRows::RejectFile && !merge_problems.is_empty() {
@@ -550,6 +575,56 @@ impl Store {
             if *table == "relations" {
                 s.relations_linked += w.created;
             }
+        }
+        Ok(())
+    }
+
+    /// Each mail becomes a draft action (title from the subject, the sender, recipients and date
+    /// above the body), with the original and each attachment attached as documents. The
+    /// action's id is derived from the mail's identity (Message-ID, else a hash of its bytes):
+    /// a mail imported before — here, or on a desktop this one syncs with — is not imported again.
+    async fn import_mails(&self, tx: &mut Tx, mails: Vec<(String, Vec<u8>, mail::Mail)>, s: &mut ImportSummary) -> Result<()> {
+        use sha2::{Digest, Sha256};
+        let now = tx.now();
+        let stamp = Stamp { by: self.actor().name.clone(), at: now };
+        for (file, bytes, m) in mails {
+            let key = mail::identity(&m, &bytes);
+            let id = Id::derived(&format!("mail:{key}"));
+            let known: Option<String> =
+                sqlx::query_scalar("SELECT number FROM actions WHERE id = ?").bind(id.to_string()).fetch_optional(tx.conn()).await?;
+            if known.is_some() {
+                s.actions_unchanged += 1;
+                s.records_unchanged += 1;
+                continue;
+            }
+            let mut a = Action::draft(&mail::title_from_subject(&m.subject), ActionKind::Tasker);
+            a.id = id;
+            a.number = tx.next_number().await?;
+            a.body = mail::body_text(&m);
+            a.created_at = now;
+            a.external_ref = Some(key.clone());
+            rules::validate_action(&a)?;
+            let original =
+                std::path::Path::new(&file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "mail.eml".into());
+            let mut docs = vec![(original, m.media_type.to_string(), bytes.as_slice())];
+            docs.extend(m.attachments.iter().map(|x| (x.name.clone(), x.media_type.clone(), x.bytes.as_slice())));
+            let mut puts = vec![Put::create(&a)];
+            for (i, (name, media_type, content)) in docs.into_iter().enumerate() {
+                let sha = hex::encode(Sha256::digest(content));
+                tx.put_blob(&sha, content).await?;
+                puts.push(Put::create(&Document {
+                    id: Id::derived(&format!("mail:{key}:document:{i}")),
+                    action_id: id,
+                    name,
+                    media_type,
+                    size: content.len() as u64,
+                    sha256: sha,
+                    added: stamp.clone(),
+                }));
+            }
+            s.actions_created += 1;
+            s.records_created += puts.len();
+            tx.put(puts).await?;
         }
         Ok(())
     }

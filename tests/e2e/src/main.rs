@@ -222,6 +222,24 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
     s.click("div[aria-label='Show as'] button:nth-of-type(1)")?;
     println!("  recurring tasker created, an occurrence skipped, the rest on the calendar");
 
+    // E-mail in: mails written by Python's `email` package, dropped on the window (a native drop
+    // reaches the same handler), each becoming a draft action with its attachments.
+    let mails = tempfile::tempdir()?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/cli/tests/mail/make_mails.py");
+    let made = Command::new("python3").arg(&script).arg(mails.path()).output().context("python3 writes the test mails")?;
+    if !made.status.success() {
+        bail!("the test mails were not written: {}", String::from_utf8_lossy(&made.stderr));
+    }
+    let paths: Vec<String> = ["budget.eml", "hurricane.eml"].iter().map(|f| mails.path().join(f).display().to_string()).collect();
+    s.js("window.dispatchEvent(new CustomEvent('mandate:drop', { detail: arguments[0] }))", vec![json!(paths)])?;
+    let summary = s.wait_text("#import-summary", "the dropped mails imported", |t| t.contains("2 actions created"))?;
+    println!("  mails dropped on the window: {summary}");
+    ctx.check_screen(s, "12c-mail-imported")?;
+    s.go("#/actions")?;
+    s.type_into("#search", "Haushalts")?;
+    s.wait_text("#vtable", "the draft made from the mail", |t| t.contains("Überprüfung des Haushalts"))?;
+    s.type_into("#search", "")?;
+
     // People and partners are kept from the window too.
     s.go("#/offices")?;
     s.type_into("#pe-name", "Jordan Lee")?;
