@@ -67,12 +67,13 @@ pub fn is_mail(bytes: &[u8]) -> bool {
 }
 
 /// Reads a mail (`.eml` or `.msg`, told apart by content). The error says what was wrong.
+///
+/// A reader that panics on a malformed message (the fuzz target found `mail-parser` asserting on
+/// a `message/rfc822` part with no body) makes that one file unreadable, not the import or the
+/// app.
 pub fn read(bytes: &[u8]) -> Result<Mail, String> {
-    if bytes.starts_with(&CFB_MAGIC) {
-        read_msg(bytes)
-    } else {
-        read_eml(bytes)
-    }
+    let read = || if bytes.starts_with(&CFB_MAGIC) { read_msg(bytes) } else { read_eml(bytes) };
+    std::panic::catch_unwind(read).unwrap_or_else(|_| Err("the mail reader could not make sense of this message's structure".into()))
 }
 
 fn read_eml(bytes: &[u8]) -> Result<Mail, String> {
@@ -224,6 +225,16 @@ mod tests {
         assert_eq!(title_from_subject("AW: WG: Haushalt"), "Haushalt");
         assert_eq!(title_from_subject("Re:"), "(no subject)");
         assert_eq!(title_from_subject("Reorganisation plan"), "Reorganisation plan");
+    }
+
+    #[test]
+    fn a_forward_with_an_empty_message_part_is_read_or_refused_never_a_crash() {
+        // Found by the `mail` fuzz target: mail-parser asserted on this structure.
+        let m = b"From: a@b.gov\r\nSubject: Fwd: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"y\"\r\n\r\n\
+--y\r\nContent-Type: message/rfc822\r\n\r\n--y\r\nContent-Type: message/rfc822\r\n\r\nFrom: c@d.gov\r\nSubject: 1\r\n\r\nbody\r\n--y--\r\n";
+        if let Ok(mail) = read(m) {
+            assert_eq!(title_from_subject(&mail.subject), "x");
+        }
     }
 
     #[test]

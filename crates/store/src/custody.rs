@@ -80,22 +80,8 @@ pub(crate) async fn refresh(conn: &mut sqlx::SqliteConnection, list: &str) -> Re
     sqlx::query("DELETE FROM custody_actions WHERE action_id IN (SELECT value FROM json_each(?1))").bind(list).execute(&mut *conn).await?;
     let recorded = recorded(conn, list).await?;
     let holds: Vec<(String, Vec<Hold>)> = recorded.into_iter().map(|(a, r)| (a, custody::custody(&r))).collect();
-    let mut office_ids: Vec<String> = holds.iter().flat_map(|(_, hs)| hs.iter().map(|h| h.office_id.to_string())).collect();
-    office_ids.sort_unstable();
-    office_ids.dedup();
-    let office_ids = serde_json::to_string(&office_ids).expect("ids serialise");
-    sqlx::query("INSERT INTO measure_offices(office_id) SELECT value FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING")
-        .bind(&office_ids)
-        .execute(&mut *conn)
-        .await?;
-    let keys: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-        "SELECT office_id, key FROM measure_offices WHERE office_id IN (SELECT value FROM json_each(?1))",
-    )
-    .bind(&office_ids)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .collect();
+    let keys =
+        crate::measures::office_keys(conn, holds.iter().flat_map(|(_, hs)| hs.iter().map(|h| h.office_id.to_string())).collect()).await?;
     let mut kept = Vec::new();
     for (action, hs) in &holds {
         let mut mine = Vec::new();

@@ -392,6 +392,25 @@ pub(crate) async fn refresh(conn: &mut sqlx::SqliteConnection, ids: &[String]) -
     Ok(())
 }
 
+/// The small integer key each office is kept under (made for offices seen the first time).
+pub(crate) async fn office_keys(conn: &mut sqlx::SqliteConnection, mut office_ids: Vec<String>) -> Result<HashMap<String, i64>> {
+    office_ids.sort_unstable();
+    office_ids.dedup();
+    let office_ids = serde_json::to_string(&office_ids).expect("ids serialise");
+    sqlx::query("INSERT INTO measure_offices(office_id) SELECT value FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING")
+        .bind(&office_ids)
+        .execute(&mut *conn)
+        .await?;
+    Ok(sqlx::query_as::<_, (String, i64)>(
+        "SELECT office_id, key FROM measure_offices WHERE office_id IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(&office_ids)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect())
+}
+
 /// What the listed actions add now, from their records (an action no longer there adds
 /// nothing), each under the keys of the offices assigned to it. Office ids stand in for codes
 /// in the domain's row: the sums are kept per office, so renaming one changes nothing here.
@@ -407,22 +426,7 @@ async fn current(conn: &mut sqlx::SqliteConnection, list: &str) -> Result<Vec<(S
     .bind(list)
     .fetch_all(&mut *conn)
     .await?;
-    let mut office_ids: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
-    office_ids.sort_unstable();
-    office_ids.dedup();
-    let office_ids = serde_json::to_string(&office_ids).expect("ids serialise");
-    sqlx::query("INSERT INTO measure_offices(office_id) SELECT value FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING")
-        .bind(&office_ids)
-        .execute(&mut *conn)
-        .await?;
-    let keys: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-        "SELECT office_id, key FROM measure_offices WHERE office_id IN (SELECT value FROM json_each(?1))",
-    )
-    .bind(&office_ids)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .collect();
+    let keys = office_keys(conn, rows.iter().map(|r| r.1.clone()).collect()).await?;
     for (action, office, role, assigned, answered) in rows {
         let role: Role = role.parse().map_err(|_| bad("assignment role"))?;
         if role == Role::Ocr {
