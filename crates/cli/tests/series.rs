@@ -140,5 +140,8 @@ fn a_weekly_series_issues_skips_changes_and_ends() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success() && err.contains(says), "{err}");
     }
+    let o = ws.run(&["--as-role", "staff", "series", "end", &id]);
+    assert_eq!(o.status.code(), Some(3), "a rule refused it: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("series-by-leadership"));
     assert_eq!(ws.json(&["series", "list"]).as_array().unwrap().len(), 1, "refused series are not kept");
 }

@@ -74,6 +74,23 @@ pub struct Occurrence {
     pub number: Option<String>,
 }
 
+/// Series are leadership's to set (the agency server refuses them from anyone else, too).
+fn check_can_change_series(actor: &mandate_domain::Actor) -> Result<()> {
+    rules::check_can_write(actor)?;
+    if !matches!(actor.role, mandate_domain::UserRole::Executive | mandate_domain::UserRole::OfficeLead) {
+        return Err(rules::RuleViolation {
+            rule: "series-by-leadership",
+            message: format!(
+                "only an executive or an office lead sets up recurring taskers; {} is {}",
+                actor.name,
+                actor.role.label().to_lowercase()
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 impl Store {
     async fn office_ids(&self, conn: &mut sqlx::SqliteConnection, opr: Option<&str>, ocrs: &[String]) -> Result<(Option<Id>, Vec<Id>)> {
         let opr = match opr.filter(|o| !o.trim().is_empty()) {
@@ -104,7 +121,7 @@ impl Store {
 
     /// Create a series, then issue whatever of it is already due.
     pub async fn create_series(&self, new: NewSeries, today: NaiveDate) -> Result<Series> {
-        rules::check_can_write(self.actor())?;
+        check_can_change_series(self.actor())?;
         let mut tx = self.begin().await?;
         let (opr, ocrs) = self.office_ids(tx.conn(), new.opr.as_deref(), &new.ocrs).await?;
         let ctx = Ctx { actor: self.actor().clone(), now: tx.now() };
@@ -134,7 +151,7 @@ impl Store {
 
     /// Rewrite a series (skip, end, change from now on), audited like every write.
     async fn rewrite(&self, before: &Series, after: Series) -> Result<Series> {
-        rules::check_can_write(self.actor())?;
+        check_can_change_series(self.actor())?;
         series::validate_series(&after)?;
         let mut tx = self.begin().await?;
         tx.put(vec![Put::new(Some(before), &after)]).await?;
