@@ -211,6 +211,21 @@ fn workflow(ctx: &mut Ctx, s: &Session) -> Result<()> {
     s.click("button[data-skip='Weekly cabinet report']")?;
     s.wait_text("#series-notice", "the skip", |t| t.contains("will not be issued"))?;
     s.wait_text(row, "the skipped date", |t| t.contains("skipped"))?;
+    // Changed from now on: ten days' lead instead of seven.
+    s.js(
+        "const sel = document.querySelector('#ch-series'); sel.value = [...sel.options].find(o => o.text === arguments[0]).value; sel.dispatchEvent(new Event('change', {bubbles:true}));",
+        vec![Value::String("Weekly cabinet report".into())],
+    )?;
+    s.wait_js(
+        "return document.querySelector('#ch-lead') && document.querySelector('#ch-lead').value",
+        "the series' lead time in the change form",
+        |v| v.as_str() == Some("7"),
+    )?;
+    s.type_into("#ch-lead", "10")?;
+    s.click("#ch-save")?;
+    s.wait_text("#series-notice", "the change", |t| t.contains("changed from now on"))?;
+    s.wait_text(row, "the new lead time", |t| t.contains("10 days"))?;
+    ctx.check_screen(s, "15c-series-changed")?;
     s.go("#/actions")?;
     s.click("div[aria-label='Show as'] button:nth-of-type(3)")?;
     s.find(".calendar")?;
