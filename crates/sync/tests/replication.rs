@@ -355,3 +355,63 @@ async fn series_occurrence_issued_apart(backend: Backend) {
 both_backends! {
     a_series_occurrence_issued_on_two_desktops_apart_is_one_action => series_occurrence_issued_apart;
 }
+
+/// A mail that became a draft action replicates like any other action: its documents (the
+/// original mail and its attachment) arrive byte-identical on the other desktop. The same mail
+/// imported on two desktops while apart (sent to both) is one action after they sync: its id,
+/// and its documents' ids, come from the mail's Message-ID.
+async fn mail_imported_apart(backend: Backend) {
+    use base64::Engine;
+    use mandate_store::import::BadRows;
+    let (_env, a, b) = pair(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let attachment: Vec<u8> = (0..300_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&attachment);
+    let lines: Vec<&str> = encoded.as_bytes().chunks(76).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    let mail = |id: &str, subject: &str| {
+        format!(
+            "From: Chief of Staff <cos@agency.gov>\r\nTo: ops@agency.gov\r\nSubject: {subject}\r\n\
+             Date: Fri, 04 Dec 2026 14:30:00 +0000\r\nMessage-ID: <{id}@agency.gov>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+             Please prepare the readout.\r\n--b1\r\nContent-Type: application/pdf\r\n\
+             Content-Disposition: attachment; filename=\"readout.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b1--\r\n",
+            lines.join("\r\n")
+        )
+    };
+    let only_a = dir.path().join("only-a.eml");
+    std::fs::write(&only_a, mail("only-a", "FW: Cabinet readout")).unwrap();
+    let to_both = dir.path().join("to-both.eml");
+    std::fs::write(&to_both, mail("to-both", "RE: Permitting readout")).unwrap();
+
+    a.store.import_paths(&[only_a.clone(), to_both.clone()], BadRows::RejectFile, &|_, _, _| {}).await.unwrap();
+    b.store.import_paths(&[to_both.clone()], BadRows::RejectFile, &|_, _, _| {}).await.unwrap();
+    for _ in 0..2 {
+        a.sync().await;
+        b.sync().await;
+    }
+    let today = chrono::Utc::now().date_naive();
+    for d in [&a, &b] {
+        for title in ["Cabinet readout", "Permitting readout"] {
+            let list = d
+                .store
+                .list_actions(&mandate_domain::ActionFilter { text: Some(title.into()), ..Default::default() }, today)
+                .await
+                .unwrap();
+            let found: Vec<_> = list.iter().filter(|i| i.title == title).collect();
+            assert_eq!(found.len(), 1, "{}: one action for `{title}`: {list:?}", d.username);
+            let f = d.store.action_file(found[0].id).await.unwrap();
+            assert_eq!(f.documents.len(), 2, "{}: the mail and its attachment on `{title}`", d.username);
+            let pdf = f.documents.iter().find(|x| x.name == "readout.pdf").expect("the attachment");
+            assert_eq!(d.store.blob_bytes(&pdf.sha256).await.unwrap().unwrap(), attachment, "{}: byte-identical", d.username);
+            let original = f.documents.iter().find(|x| x.name.ends_with(".eml")).expect("the original mail");
+            let source = if title == "Cabinet readout" { &only_a } else { &to_both };
+            assert_eq!(d.store.blob_bytes(&original.sha256).await.unwrap().unwrap(), std::fs::read(source).unwrap());
+        }
+        assert_eq!(d.store.sync_status().await.unwrap().waiting, 0, "{} pushed everything", d.username);
+    }
+    converge(&a, &b).await;
+}
+
+both_backends! {
+    a_mail_imported_on_two_desktops_apart_is_one_action_with_its_attachments => mail_imported_apart;
+}
