@@ -88,21 +88,39 @@ pub async fn print_book(
     let data = BookData { actions, offices: s.all::<Office>().await?, custody };
     let n = data.actions.len() as u32;
     let limited = recipients.iter().any(|r| !r.offices.is_empty());
+    // Actions the book refers to without printing them (a parent, a relation's other end): a
+    // copy limited to offices names them only if its recipient may see them too.
+    let referred = if limited { referred_files(s, &data).await? } else { Vec::new() };
     if html {
-        if limited {
-            return Err(invalid(
-                "copies limited to a recipient's offices are printed as PDF; choose PDF, or name recipients without offices",
-            ));
+        if recipients.is_empty() {
+            let page = mandate_briefing::html_book(&data, options, None).map_err(|e| invalid(e.to_string()))?;
+            output::write_whole(out, page.as_bytes()).map_err(|e| invalid(e.to_string()))?;
+            let file = out.display().to_string();
+            return Ok(BriefResult {
+                files: vec![file.clone()],
+                pages: 0,
+                actions: n,
+                copies: vec![BookCopy { file, pages: 0, actions: n, withheld: 0 }],
+            });
         }
-        let page = mandate_briefing::html_book(&data, options).map_err(|e| invalid(e.to_string()))?;
-        output::write_whole(out, page.as_bytes()).map_err(|e| invalid(e.to_string()))?;
-        let file = out.display().to_string();
-        return Ok(BriefResult {
-            files: vec![file.clone()],
-            pages: 0,
-            actions: n,
-            copies: vec![BookCopy { file, pages: 0, actions: n, withheld: 0 }],
-        });
+        // One file per recipient, each labelled with its copy number and name; every copy is
+        // made before any is written, as with PDF.
+        let mut pages = Vec::new();
+        for (i, r) in recipients.iter().enumerate() {
+            let copy = copy_for(&data, &referred, r)?;
+            let mut o = options.clone();
+            o.withheld = n - copy.actions.len() as u32;
+            let page = mandate_briefing::html_book(&copy, &o, Some((i + 1, &r.name))).map_err(|e| invalid(e.to_string()))?;
+            progress("Making copies", i as u64 + 1, recipients.len() as u64);
+            pages.push((page, copy.actions.len() as u32, o.withheld));
+        }
+        let mut copies = Vec::new();
+        for (i, (r, (page, actions, withheld))) in recipients.iter().zip(&pages).enumerate() {
+            let path = output::copy_path(out, i + 1, &r.name);
+            output::write_whole(&path, page.as_bytes()).map_err(|e| invalid(e.to_string()))?;
+            copies.push(BookCopy { file: path.display().to_string(), pages: 0, actions: *actions, withheld: *withheld });
+        }
+        return Ok(BriefResult { files: copies.iter().map(|c| c.file.clone()).collect(), pages: 0, actions: n, copies });
     }
     let lay_out = |data: &BookData, options: &BookOptions, what: &str| {
         mandate_briefing::pdf_book(data, options, &mut |d, t| progress(what, d as u64, t as u64)).map_err(|e| invalid(e.to_string()))
@@ -117,12 +135,6 @@ pub async fn print_book(
         let copies = files.iter().map(|f| BookCopy { file: f.clone(), pages, actions: n, withheld: 0 }).collect();
         return Ok(BriefResult { files, pages, actions: n, copies });
     }
-    // Actions the book refers to without printing them (a parent, a relation's other end): a
-    // copy names them only if its recipient may see them too.
-    let selected: std::collections::HashSet<Id> = data.actions.iter().map(|f| f.action.id).collect();
-    let referred: std::collections::BTreeSet<Id> =
-        data.actions.iter().flat_map(|f| f.related.iter().map(|b| b.id)).filter(|id| !selected.contains(id)).collect();
-    let referred = s.action_files(&referred.into_iter().collect::<Vec<_>>(), &|_, _, _| {}).await?;
     // Every copy is laid out before any is written: a recipient who may see nothing, or an
     // office code that names no office, leaves no files behind.
     let mut books = Vec::new();
@@ -144,6 +156,14 @@ pub async fn print_book(
     }
     let pages = copies.iter().map(|c| c.pages).max().unwrap_or(0);
     Ok(BriefResult { files: copies.iter().map(|c| c.file.clone()).collect(), pages, actions: n, copies })
+}
+
+/// The files of actions the book refers to (parent, sub-taskers, relations) but does not print.
+async fn referred_files(s: &mandate_store::Store, data: &BookData) -> Result<Vec<ActionFile>> {
+    let selected: std::collections::HashSet<Id> = data.actions.iter().map(|f| f.action.id).collect();
+    let referred: std::collections::BTreeSet<Id> =
+        data.actions.iter().flat_map(|f| f.related.iter().map(|b| b.id)).filter(|id| !selected.contains(id)).collect();
+    Ok(s.action_files(&referred.into_iter().collect::<Vec<_>>(), &|_, _, _| {}).await?)
 }
 
 /// A recipient's share of the book: every action when they name no offices, otherwise only

@@ -51,12 +51,14 @@ dl.fields dd { margin: 0; }
 p { overflow-wrap: anywhere; white-space: pre-wrap; }
 p.note { font-style: italic; color: #444; font-size: .92em; }
 .bars { width: 100%; max-width: 40em; }
+.copy { text-align: center; font-size: .8em; color: #444; padding: .25em 0 1em; }
 @media print {
   @page { margin: 2cm 2cm 2.2cm; }
   body { max-width: none; padding: 0; }
   .marking { position: fixed; left: 0; right: 0; border: none; }
   .marking.top { top: -1.4cm; }
   .marking.bottom { bottom: -1.6cm; top: auto; margin: 0; }
+  .copy { position: fixed; left: 0; right: 0; bottom: -2.05cm; padding: 0; }
   section { break-before: page; border-top: none; margin-top: 0; }
   nav { break-before: page; }
   thead { display: table-header-group; }
@@ -66,8 +68,10 @@ p.note { font-style: italic; color: #444; font-size: .92em; }
 }
 "#;
 
-/// Renders the book's content as one HTML document.
-pub fn render(content: &Content) -> String {
+/// Renders the book's content as one HTML document. `copy` is a recipient's copy label
+/// ("Copy 3 — prepared for J. Smith"): on the cover, and at the foot of every printed page as the
+/// PDF's copies carry it.
+pub fn render(content: &Content, copy: Option<&str>) -> String {
     let o = &content.options;
     let marking = escape(content.marking.as_str());
     let mut h = String::with_capacity(64 * 1024 + content.parts.len() * 4096);
@@ -82,6 +86,9 @@ pub fn render(content: &Content) -> String {
         h.push_str("<p class=\"draft\">DRAFT — not for distribution</p>\n");
     }
     h.push_str("<dl>\n");
+    if let Some(label) = copy {
+        h.push_str(&format!("<dt>Copy</dt><dd class=\"copy-of\">{}</dd>\n", escape(label)));
+    }
     for (label, value) in &content.cover {
         h.push_str(&format!("<dt>{}</dt><dd>{}</dd>\n", escape(label), escape(value)));
     }
@@ -135,6 +142,9 @@ pub fn render(content: &Content) -> String {
         h.push_str("</section>\n");
     }
     h.push_str(&format!("<div class=\"marking bottom\" role=\"note\" aria-label=\"Handling marking\">{marking}</div>\n"));
+    if let Some(label) = copy {
+        h.push_str(&format!("<div class=\"copy\" role=\"note\" aria-label=\"Copy\">{}</div>\n", escape(label)));
+    }
     h.push_str(&format!("<footer><p class=\"note\">As of {}. Version {}.</p></footer>\n", escape(&content.as_of_text), escape(&o.version)));
     h.push_str("</body>\n</html>\n");
     h

@@ -25,7 +25,9 @@ pub fn pdf_book(data: &BookData, options: &BookOptions, progress: &mut dyn FnMut
     Ok(lay_out(&content, progress))
 }
 
-/// Composes a book as one HTML document.
-pub fn html_book(data: &BookData, options: &BookOptions) -> Result<String, ContentError> {
-    Ok(html::render(&compose(data, options)?))
+/// Composes a book as one HTML document; with `copy`, the numbered copy for one recipient,
+/// labelled with their name as the PDF's copies are watermarked.
+pub fn html_book(data: &BookData, options: &BookOptions, copy: Option<(usize, &str)>) -> Result<String, ContentError> {
+    let label = copy.map(|(n, name)| copy_label(n, name));
+    Ok(html::render(&compose(data, options)?, label.as_deref()))
 }

@@ -154,7 +154,7 @@ pub async fn brief(s: &Store, a: &BriefArgs, today: NaiveDate, progress: &(dyn F
         if c.pages > 0 {
             eprintln!("Wrote {} ({} pages, {} actions{withheld})", c.file, c.pages, c.actions);
         } else {
-            eprintln!("Wrote {} ({} actions)", c.file, c.actions);
+            eprintln!("Wrote {} ({} actions{withheld})", c.file, c.actions);
         }
     }
     Ok(())

@@ -48,6 +48,24 @@ fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The text of an HTML file as a reader sees it (not the style sheet or the window title), by
+/// Python's `html.parser` rather than our own code.
+fn html_text(path: &Path) -> String {
+    const SCRIPT: &str = "import sys, html.parser
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.out = []; self.skip = 0
+    def handle_starttag(self, tag, attrs):
+        if tag in ('style', 'title'): self.skip += 1
+    def handle_endtag(self, tag):
+        if tag in ('style', 'title'): self.skip -= 1
+    def handle_data(self, data):
+        if not self.skip: self.out.append(data)
+p = P(); p.feed(open(sys.argv[1], encoding='utf-8').read()); p.close(); print(' '.join(p.out))
+";
+    tool("python3", &["-c", SCRIPT, path.to_str().unwrap()])
+}
+
 fn page_count(pdf: &Path) -> usize {
     let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
     info.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap()
@@ -269,6 +287,33 @@ fn each_recipient_copy_holds_only_what_their_offices_may_see() {
         assert!(log.contains(&format!("{} actions, {withheld} withheld", sees.len())), "{log}");
     }
     assert_ne!(std::fs::read(ws.path("need-copy-1-a-reader.pdf")).unwrap().len(), 0);
+
+    // The same copies as HTML (for e-mail and screen readers), read back with Python's HTML
+    // parser: each labelled with its copy and recipient, holding the same actions as the PDF.
+    let html_out = ws.path("need.html");
+    let log = brief(&ws, &html_out, &["--all", "--format", "html", "--recipient", &r1, "--recipient", &r2]);
+    assert!(!html_out.exists(), "with recipients only the copies are written");
+    for (n, (file, (_, sees))) in ["need-copy-1-a-reader.html", "need-copy-2-b-reader.html"].iter().zip(&picked).enumerate() {
+        let path = ws.path(file);
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let text = squash(&html_text(&path));
+        let reader = ["A. Reader", "B. Reader"][n];
+        assert!(text.contains(&format!("Copy {} — prepared for {reader}", n + 1)), "{file} is labelled for its recipient");
+        for (number, title) in &all {
+            let title = squash(title);
+            if sees.contains(number) {
+                assert!(text.contains(&title), "{file} lacks {number} ({title}), which its office may see");
+            } else {
+                let shown_within = all.iter().any(|(m, t)| sees.contains(m) && squash(t).contains(&title));
+                assert!(!raw.contains(number.as_str()), "{file} names withheld {number}");
+                assert!(shown_within || !text.contains(&title), "{file} shows withheld {number} ({title})");
+            }
+        }
+        let withheld = all.len() - sees.len();
+        assert!(text.contains(&format!("{} actions in", sees.len())), "{file} counts only its own actions");
+        assert!(text.contains(&format!("{withheld} selected action")), "{file} cover says how many were withheld");
+        assert!(log.contains(&format!("{file} ({} actions, {withheld} withheld)", sees.len())), "{log}");
+    }
 
     // An office code that names no office, or an office that may see nothing, writes nothing.
     ws.ok(&["office", "add", "--code", "NEWBY", "--name", "Newly created office"]);
