@@ -91,41 +91,22 @@ pub async fn print_book(
     // Actions the book refers to without printing them (a parent, a relation's other end): a
     // copy limited to offices names them only if its recipient may see them too.
     let referred = if limited { referred_files(s, &data).await? } else { Vec::new() };
-    if html {
-        if recipients.is_empty() {
-            let page = mandate_briefing::html_book(&data, options, None).map_err(|e| invalid(e.to_string()))?;
-            output::write_whole(out, page.as_bytes()).map_err(|e| invalid(e.to_string()))?;
-            let file = out.display().to_string();
-            return Ok(BriefResult {
-                files: vec![file.clone()],
-                pages: 0,
-                actions: n,
-                copies: vec![BookCopy { file, pages: 0, actions: n, withheld: 0 }],
-            });
-        }
-        // One file per recipient, each labelled with its copy number and name; every copy is
-        // made before any is written, as with PDF.
-        let mut pages = Vec::new();
-        for (i, r) in recipients.iter().enumerate() {
-            let copy = copy_for(&data, &referred, r)?;
-            let mut o = options.clone();
-            o.withheld = n - copy.actions.len() as u32;
-            let page = mandate_briefing::html_book(&copy, &o, Some((i + 1, &r.name))).map_err(|e| invalid(e.to_string()))?;
-            progress("Making copies", i as u64 + 1, recipients.len() as u64);
-            pages.push((page, copy.actions.len() as u32, o.withheld));
-        }
-        let mut copies = Vec::new();
-        for (i, (r, (page, actions, withheld))) in recipients.iter().zip(&pages).enumerate() {
-            let path = output::copy_path(out, i + 1, &r.name);
-            output::write_whole(&path, page.as_bytes()).map_err(|e| invalid(e.to_string()))?;
-            copies.push(BookCopy { file: path.display().to_string(), pages: 0, actions: *actions, withheld: *withheld });
-        }
-        return Ok(BriefResult { files: copies.iter().map(|c| c.file.clone()).collect(), pages: 0, actions: n, copies });
+    if html && recipients.is_empty() {
+        let page = mandate_briefing::html_book(&data, options, None).map_err(|e| invalid(e.to_string()))?;
+        output::write_whole(out, page.as_bytes()).map_err(|e| invalid(e.to_string()))?;
+        let file = out.display().to_string();
+        return Ok(BriefResult {
+            files: vec![file.clone()],
+            pages: 0,
+            actions: n,
+            copies: vec![BookCopy { file, pages: 0, actions: n, withheld: 0 }],
+        });
     }
     let lay_out = |data: &BookData, options: &BookOptions, what: &str| {
         mandate_briefing::pdf_book(data, options, &mut |d, t| progress(what, d as u64, t as u64)).map_err(|e| invalid(e.to_string()))
     };
-    if !limited {
+    if !html && !limited {
+        // Every copy holds the whole book: laid out once, watermarked per recipient.
         let book = lay_out(&data, options, "Laying out pages")?;
         let names: Vec<String> = recipients.into_iter().map(|r| r.name).collect();
         let files = output::write_pdfs(&book, out, &names, &mut |d, t| progress("Writing PDF", d as u64, t as u64))
@@ -135,24 +116,30 @@ pub async fn print_book(
         let copies = files.iter().map(|f| BookCopy { file: f.clone(), pages, actions: n, withheld: 0 }).collect();
         return Ok(BriefResult { files, pages, actions: n, copies });
     }
-    // Every copy is laid out before any is written: a recipient who may see nothing, or an
-    // office code that names no office, leaves no files behind.
-    let mut books = Vec::new();
+    // A book per recipient, from their share of the records: PDF copies limited to offices, and
+    // every HTML copy (its label is part of its text). Every copy is made before any is
+    // written: a recipient who may see nothing, or an office code that names no office, leaves
+    // no files behind.
+    let mut made = Vec::new();
     for (i, r) in recipients.iter().enumerate() {
         let copy = copy_for(&data, &referred, r)?;
         let mut o = options.clone();
         o.withheld = n - copy.actions.len() as u32;
-        let book = lay_out(&copy, &o, &format!("Laying out copy {} of {}", i + 1, recipients.len()))?;
-        books.push((book, copy.actions.len() as u32, o.withheld));
+        let label = Some((i + 1, r.name.as_str()));
+        let (bytes, pages) = if html {
+            (mandate_briefing::html_book(&copy, &o, label).map_err(|e| invalid(e.to_string()))?.into_bytes(), 0)
+        } else {
+            let book = lay_out(&copy, &o, &format!("Laying out copy {} of {}", i + 1, recipients.len()))?;
+            (book.pdf(label).map_err(|e| invalid(e.to_string()))?, book.page_count() as u32)
+        };
+        made.push((bytes, pages, copy.actions.len() as u32, o.withheld));
     }
     let mut copies = Vec::new();
-    for (i, (r, (book, actions, withheld))) in recipients.iter().zip(&books).enumerate() {
+    for (i, (r, (bytes, pages, actions, withheld))) in recipients.iter().zip(&made).enumerate() {
         let path = output::copy_path(out, i + 1, &r.name);
-        let bytes = book.pdf(Some((i + 1, &r.name))).map_err(|e| invalid(e.to_string()))?;
-        output::write_whole(&path, &bytes).map_err(|e| invalid(e.to_string()))?;
-        progress("Writing PDF", i as u64 + 1, recipients.len() as u64);
-        let file = path.display().to_string();
-        copies.push(BookCopy { file, pages: book.page_count() as u32, actions: *actions, withheld: *withheld });
+        output::write_whole(&path, bytes).map_err(|e| invalid(e.to_string()))?;
+        progress("Writing copies", i as u64 + 1, recipients.len() as u64);
+        copies.push(BookCopy { file: path.display().to_string(), pages: *pages, actions: *actions, withheld: *withheld });
     }
     let pages = copies.iter().map(|c| c.pages).max().unwrap_or(0);
     Ok(BriefResult { files: copies.iter().map(|c| c.file.clone()).collect(), pages, actions: n, copies })
@@ -170,9 +157,9 @@ async fn referred_files(s: &mandate_store::Store, data: &BookData) -> Result<Vec
 /// those one of their offices may see under the server's rule ([`replication::office_may_see`]),
 /// and within those, references (parent, sub-taskers, relations) only to actions they may see
 /// as well — `referred` holds the files of referenced actions outside the selection.
-fn copy_for(data: &BookData, referred: &[ActionFile], r: &Recipient) -> Result<BookData> {
+fn copy_for<'a>(data: &'a BookData, referred: &[ActionFile], r: &Recipient) -> Result<std::borrow::Cow<'a, BookData>> {
     if r.offices.is_empty() {
-        return Ok(data.clone());
+        return Ok(std::borrow::Cow::Borrowed(data));
     }
     let mut ids = Vec::new();
     for code in &r.offices {
@@ -208,7 +195,7 @@ fn copy_for(data: &BookData, referred: &[ActionFile], r: &Recipient) -> Result<B
             data.actions.len()
         )));
     }
-    Ok(BookData { actions, offices: data.offices.clone(), custody: data.custody.clone() })
+    Ok(std::borrow::Cow::Owned(BookData { actions, offices: data.offices.clone(), custody: data.custody.clone() }))
 }
 
 impl App {

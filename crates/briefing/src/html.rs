@@ -87,7 +87,7 @@ pub fn render(content: &Content, copy: Option<&str>) -> String {
     }
     h.push_str("<dl>\n");
     if let Some(label) = copy {
-        h.push_str(&format!("<dt>Copy</dt><dd class=\"copy-of\">{}</dd>\n", escape(label)));
+        h.push_str(&format!("<dt>Copy</dt><dd>{}</dd>\n", escape(label)));
     }
     for (label, value) in &content.cover {
         h.push_str(&format!("<dt>{}</dt><dd>{}</dd>\n", escape(label), escape(value)));

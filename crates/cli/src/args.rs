@@ -735,9 +735,10 @@ pub struct BriefArgs {
     /// Print a DRAFT watermark on every page.
     #[arg(long)]
     pub draft: bool,
-    /// Make a numbered copy for this person, watermarked with their name (labelled, in HTML)
-    /// (repeatable). `NAME=OFFICE,OFFICE` limits the copy to the actions those offices may see (the agency
-    /// server's rule); its cover says how many were withheld, never which.
+    /// Make a numbered copy for this person (repeatable): a PDF copy is watermarked with their
+    /// name, an HTML copy labelled with it. `NAME=OFFICE,OFFICE` limits the copy to the actions
+    /// those offices may see (the agency server's rule); its cover says how many were withheld,
+    /// never which.
     #[arg(allow_hyphen_values = true, long = "recipient", value_name = "NAME[=OFFICES]")]
     pub recipients: Vec<String>,
     /// letter or a4.

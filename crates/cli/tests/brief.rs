@@ -291,8 +291,13 @@ fn each_recipient_copy_holds_only_what_their_offices_may_see() {
     // The same copies as HTML (for e-mail and screen readers), read back with Python's HTML
     // parser: each labelled with its copy and recipient, holding the same actions as the PDF.
     let html_out = ws.path("need.html");
-    let log = brief(&ws, &html_out, &["--all", "--format", "html", "--recipient", &r1, "--recipient", &r2]);
+    let log = brief(&ws, &html_out, &["--all", "--format", "html", "--recipient", &r1, "--recipient", &r2, "--recipient", "C. Whole"]);
     assert!(!html_out.exists(), "with recipients only the copies are written");
+    // A recipient named without offices gets the whole book, labelled as theirs.
+    let whole = squash(&html_text(&ws.path("need-copy-3-c-whole.html")));
+    assert!(whole.contains("Copy 3 — prepared for C. Whole") && !whole.contains("selected action"), "the whole book, nothing withheld");
+    assert!(all.iter().all(|(_, t)| whole.contains(&squash(t))), "every action in the whole copy");
+    assert!(log.contains(&format!("need-copy-3-c-whole.html ({} actions)", all.len())), "{log}");
     for (n, (file, (_, sees))) in ["need-copy-1-a-reader.html", "need-copy-2-b-reader.html"].iter().zip(&picked).enumerate() {
         let path = ws.path(file);
         let raw = std::fs::read_to_string(&path).unwrap();
